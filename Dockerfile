@@ -1,0 +1,19 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/app/var
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 1000 app
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY --chown=app:app . .
+# Build-time only values: collectstatic and compilemessages need settings to load.
+RUN DEBUG=1 SECRET_KEY=build ENCRYPTION_KEYS=ZmFrZS1idWlsZC1rZXktZmFrZS1idWlsZC1rZXkxMjM= \
+    python manage.py compilemessages --ignore=.venv -v 0 \
+    && DEBUG=0 SECRET_KEY=build ALLOWED_HOSTS=build ENCRYPTION_KEYS=ZmFrZS1idWlsZC1rZXktZmFrZS1idWlsZC1rZXkxMjM= \
+    python manage.py collectstatic --noinput -v 0 \
+    && mkdir -p /app/var && chown -R app:app /app/var
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "csm_teamviewer.wsgi", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "3", "--threads", "4", "--access-logfile", "-"]

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SessionsAppConfig(AppConfig):
+    name = "sessions_app"
+    verbose_name = _("TeamViewer sessions")
+
+    def ready(self) -> None:
+        from . import receivers, resumable
+
+        # tokens_app resumes "create" and "close" after a login, and tells the audit about logins.
+        resumable.register_actions()
+        receivers.connect()

@@ -1,0 +1,239 @@
+"""The mApp's *TeamViewer Session* business object, its invitation emails, API keys and audit."""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from csm_teamviewer.crypto import EncryptedTextField
+
+from .placeholders import validate_placeholders
+
+
+class ApiKey(models.Model):
+    """A key CSM uses to call the REST API. Only its SHA-256 digest is stored."""
+
+    name = models.CharField(_("name"), max_length=100)
+    # The first characters of the key, to tell keys apart in the admin without revealing them.
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Session(models.Model):
+    """A TeamViewer session code made for an incident by an agent."""
+
+    class State(models.TextChoices):
+        # Internal: the row that reserves (incident, agent) while TeamViewer creates the code.
+        CREATING = "creating", _("Creating")
+        OPEN = "open", _("Waiting for the customer")
+        ACTIVE = "active", _("Customer connected")
+        CLOSED = "closed", _("Closed")
+        EXPIRED = "expired", _("Expired")
+
+    LIVE_STATES = (State.CREATING, State.OPEN, State.ACTIVE)
+
+    class EmailStatus(models.TextChoices):
+        NOT_SENT = "not_sent", _("Not sent")
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident_id = models.CharField(_("incident"), max_length=64)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="teamviewer_sessions"
+    )
+    code = models.CharField(_("session code"), max_length=32, blank=True, default="")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.CREATING)
+    end_customer_link = models.URLField(_("end-customer link"), max_length=500, blank=True, default="")
+    # Whoever holds the supporter link can take the supporter's seat: a secret, kept encrypted.
+    supporter_link = EncryptedTextField(_("supporter link"), blank=True, default="")
+    webclient_supporter_link = EncryptedTextField(_("WebClient supporter link"), blank=True, default="")
+    requester_name = models.CharField(_("requester name"), max_length=100, blank=True, default="")
+    requester_email = models.EmailField(_("requester email"), max_length=254, blank=True, default="")
+    description = models.CharField(_("description"), max_length=1000, blank=True, default="")
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    valid_until = models.DateTimeField(_("valid until"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    email_status = models.CharField(
+        _("email status"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.NOT_SENT
+    )
+    email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("TeamViewer session")
+        verbose_name_plural = _("TeamViewer sessions")
+        ordering = ["-created_at"]
+        constraints = [
+            # A double click or a retrying CSM never makes two TeamViewer sessions.
+            models.UniqueConstraint(
+                fields=["incident_id", "agent"],
+                condition=Q(state__in=["creating", "open", "active"]),
+                name="one_live_session_per_incident_and_agent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["incident_id", "-created_at"]),
+            models.Index(fields=["state", "valid_until"]),
+            models.Index(fields=["code"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code or 'new session'} for incident {self.incident_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in self.LIVE_STATES
+
+    @property
+    def is_past_lifetime(self) -> bool:
+        return self.valid_until <= timezone.now()
+
+
+class InvitationEmail(models.Model):
+    """The outbox: an invitation to send, written in the same transaction as its cause."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="emails")
+    to = models.EmailField(_("to"), max_length=254)
+    language = models.CharField(_("language"), max_length=8)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # While set and in the future, one worker is sending this row; no other may (see invitation_send).
+    claimed_until = models.DateTimeField(_("being sent until"), null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation email")
+        verbose_name_plural = _("invitation emails (outbox)")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.to} ({self.status})"
+
+
+class InvitationTemplate(models.Model):
+    """An admin's wording of the invitation for one language, used instead of the built-in one."""
+
+    class Language(models.TextChoices):
+        JAPANESE = "ja", _("Japanese")
+        ENGLISH = "en", _("English")
+
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, unique=True)
+    is_active = models.BooleanField(
+        _("in use"), default=True, help_text=_("Untick to send the built-in invitation again.")
+    )
+    subject = models.CharField(_("subject"), max_length=200, validators=[validate_placeholders])
+    text_body = models.TextField(_("plain-text body"), validators=[validate_placeholders])
+    html_body = models.TextField(
+        _("HTML body"),
+        blank=True,
+        default="",
+        validators=[validate_placeholders],
+        help_text=_("Leave empty to send the plain-text body as simple HTML."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invitation template")
+        verbose_name_plural = _("invitation templates")
+        ordering = ["language"]
+
+    def __str__(self) -> str:
+        return f"{self.get_language_display()}: {self.subject}"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which incident's session, when, and how it ended."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Create")
+        EMAIL = "email", _("Email")
+        JOIN = "join", _("Join as admin")
+        CLOSE = "close", _("Close")
+        LOGIN = "login", _("TeamViewer login")
+        DISCONNECT = "disconnect", _("TeamViewer disconnect")
+        EXPIRE = "expire", _("Expire (cleanup)")
+        SYNC = "sync", _("State sync")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    incident_id = models.CharField(_("incident"), max_length=64, blank=True, default="", db_index=True)
+    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    session_code = models.CharField(_("session code"), max_length=32, blank=True, default="")
+    outcome = models.CharField(_("outcome"), max_length=64, default="ok")
+    detail = models.TextField(_("detail"), blank=True, default="")
+    via = models.CharField(_("via"), max_length=16, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.incident_id} {self.outcome}"
+
+
+class LaunchLink(models.Model):
+    """A one-time link from CSM that signs its agent in and opens an incident's page.
+
+    Only the SHA-256 digest of the token is kept; the link itself is shown once, to CSM.
+    """
+
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teamviewer_launch_links"
+    )
+    incident_id = models.CharField(_("incident"), max_length=64)
+    requester_name = models.CharField(_("requester name"), max_length=100, blank=True, default="")
+    requester_email = models.EmailField(_("requester email"), max_length=254, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("launch link")
+        verbose_name_plural = _("launch links")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Launch link of {self.agent} for incident {self.incident_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()

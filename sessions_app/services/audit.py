@@ -1,0 +1,28 @@
+"""The audit trail: every create, email, join, close and login, with who, when and how it ended."""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from ..models import AuditEvent, Session
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: AbstractBaseUser | None,
+    incident_id: str = "",
+    session: Session | None = None,
+    outcome: str = "ok",
+    detail: str = "",
+    via: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        incident_id=incident_id or (session.incident_id if session else ""),
+        session=session,
+        session_code=session.code if session else "",
+        outcome=outcome,
+        detail=detail[:2000],
+        via=via,
+    )

@@ -1,0 +1,86 @@
+"""Keeping live sessions' state in step with TeamViewer, for the incident page.
+
+TeamViewer does not tell us when the customer opens their link, so the page asks (through
+``sessions_sync``) while it shows live sessions. Each session is asked about at most once per
+``SESSION_SYNC_SECONDS`` per process however many agents watch it, to stay far below
+TeamViewer's rate limits. A failure to ask changes nothing: the page shows what it last knew.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from csm_teamviewer.errors import ServiceError, TeamViewerNotFound
+from tokens_app.client import RemoteSession, get_client
+from tokens_app.services import with_access_token
+
+from ..models import AuditEvent, Session
+from .audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+SYNCED_STATES = (Session.State.OPEN, Session.State.ACTIVE)
+
+
+def sessions_sync(*, sessions: Iterable[Session]) -> list[Session]:
+    """Ask TeamViewer about each open or active session (when due); returns those that changed."""
+    return [session for session in sessions if _due(session) and _sync(session)]
+
+
+def _due(session: Session) -> bool:
+    if session.state not in SYNCED_STATES or not session.code or session.is_past_lifetime:
+        return False
+    # cache.add is atomic: of the pollers that meet a due session, one asks TeamViewer.
+    return cache.add(f"sessions_app:sync:{session.pk}", True, timeout=settings.SESSION_SYNC_SECONDS)
+
+
+def _sync(session: Session) -> bool:
+    try:
+        remote = with_access_token(
+            agent=session.agent,
+            call=lambda token: get_client().get_session(access_token=token, code=session.code),
+        )
+    except TeamViewerNotFound:
+        # Like close: a session TeamViewer no longer knows is over.
+        return _move(session, Session.State.CLOSED, detail="TeamViewer no longer knows this session.")
+    except ServiceError as exc:
+        logger.info("Could not ask TeamViewer about session %s: %s", session.pk, exc.code)
+        return False
+    return _move(session, _state_of(remote, session), detail="")
+
+
+def _state_of(remote: RemoteSession, session: Session) -> str:
+    if remote.is_closed:
+        return Session.State.CLOSED
+    # "active" means the customer has connected; it stays so when they drop off again.
+    if remote.online or session.state == Session.State.ACTIVE:
+        return Session.State.ACTIVE
+    return Session.State.OPEN
+
+
+def _move(session: Session, state: str, *, detail: str) -> bool:
+    if state == session.state:
+        return False
+    now = timezone.now()
+    changes = {"state": state, "updated_at": now}
+    if state == Session.State.CLOSED:
+        changes["closed_at"] = now
+    # Only from the state we read: a close that landed meanwhile wins.
+    if not Session.objects.filter(pk=session.pk, state=session.state).update(**changes):
+        return False
+    previous = session.state
+    for name, value in changes.items():
+        setattr(session, name, value)
+    audit_record(
+        action=AuditEvent.Action.SYNC,
+        actor=None,
+        session=session,
+        outcome=state,
+        detail=detail or f"{previous} -> {state}",
+        via="page",
+    )
+    return True

@@ -1,0 +1,121 @@
+"""The TeamViewer sign-in paths: a token TeamViewer no longer accepts, and a blocked pop-up."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from csm_teamviewer.sandbox import faults
+from sessions_app.models import Session
+from tokens_app.models import LoginFlow
+
+from .conftest import launch_url, new_page, shoot, sign_in_at_sandbox
+
+pytestmark = pytest.mark.browser
+
+# The pop-up cannot reach the page that opened it (as when a browser's opener isolation cuts
+# the link): only the page's polling of the login's status can finish the action.
+NO_OPENER = "Object.defineProperty(window, 'opener', {get: function () { return null; }});"
+# Every window.open is refused, as a pop-up blocker does.
+BLOCK_POPUPS = "window.open = function () { return null; };"
+
+
+def create_with_login(page) -> Session:
+    with page.expect_popup() as opened:
+        page.get_by_role("button", name="Create session").click()
+    sign_in_at_sandbox(opened.value)
+    expect(page.locator("article.session .badge").first).to_have_text("Waiting for the customer")
+    opened.value.close()
+    return Session.objects.get()
+
+
+def test_closing_with_a_token_teamviewer_revoked_takes_one_click_and_a_sign_in(chromium, site, agent_user):
+    context, page = new_page(chromium, init_script=NO_OPENER)
+    try:
+        page.goto(launch_url(agent_user))
+        session = create_with_login(page)
+        # The stored token is now refused by TeamViewer, and so is its refresh token.
+        assert faults.revoke_all_tokens() >= 1
+
+        with page.expect_popup() as opened:
+            page.get_by_role("button", name="Close session").click()
+        expect(page.locator("#close-" + str(session.pk))).to_have_attribute("aria-busy", "true")
+        popup = opened.value
+        sign_in_at_sandbox(popup)
+        # The done page found no opener to tell (it says so by not promising to close itself).
+        expect(popup.locator("#closing-hint")).to_be_hidden()
+
+        expect(page.locator("article.session .badge").first).to_have_text("Closed")
+        expect(page.locator("#message")).to_have_text(f"Session {session.code} closed.")
+        session.refresh_from_db()
+        assert session.state == Session.State.CLOSED
+        closing = LoginFlow.objects.get(action="close")
+        assert closing.status == LoginFlow.Status.COMPLETED
+    finally:
+        context.close()
+
+
+def test_a_blocked_pop_up_offers_a_link_that_signs_in_and_carries_on(chromium, site, agent_user):
+    context, page = new_page(chromium, init_script=BLOCK_POPUPS)
+    try:
+        page.goto(launch_url(agent_user, requester_email="hanako@example.com"))
+        page.get_by_role("button", name="Create session").click()
+
+        link = page.get_by_role("link", name="Sign in to TeamViewer")
+        expect(link).to_be_visible()
+        expect(page.locator("#message")).to_contain_text("Your browser blocked the TeamViewer sign-in window")
+        shoot(page, "7-login-popup-blocked", "en")
+        with page.expect_popup() as opened:
+            link.click()
+        sign_in_at_sandbox(opened.value)
+
+        card = page.locator("article.session").first
+        expect(card.locator(".badge")).to_have_text("Waiting for the customer")
+        session = Session.objects.get()
+        expect(page.locator("#message")).to_contain_text(f"Session {session.code} created.")
+
+        # Join as admin with the new window blocked: the supporter link is offered instead.
+        page.get_by_role("button", name="Join as admin").click()
+        join = page.get_by_role("link", name=f"Join session {session.code}")
+        expect(join).to_have_attribute("href", session.supporter_link)
+        with page.expect_popup() as supporter:
+            join.click()
+        supporter.value.wait_for_url(re.compile(r"/sandbox/teamviewer/support/"))
+    finally:
+        context.close()
+
+
+def test_refusing_the_sign_in_says_so_and_does_nothing(chromium, site, agent_user):
+    context, page = new_page(chromium)
+    try:
+        page.goto(launch_url(agent_user))
+        with page.expect_popup() as opened:
+            page.get_by_role("button", name="Create session").click()
+        popup = opened.value
+        popup.wait_for_load_state()
+        popup.click("button[value=deny]")
+        expect(page.locator("#message")).to_have_text("The TeamViewer sign-in was refused, so nothing was done.")
+        expect(page.locator("#create-button")).to_be_enabled()
+        expect(page.locator("#create-button")).to_have_text("Create session")
+        assert not Session.objects.exists()
+    finally:
+        context.close()
+
+
+def test_teamviewer_down_while_closing_is_reported_and_the_session_stays_open(chromium, site, agent_user):
+    context, page = new_page(chromium)
+    try:
+        page.goto(launch_url(agent_user))
+        session = create_with_login(page)
+        faults.inject(method="PUT", path_prefix="sessions", status=503, times=None)
+        page.get_by_role("button", name="Close session").click()
+        expect(page.locator("#message")).to_have_text("TeamViewer is not reachable right now. Try again shortly.")
+        expect(page.locator(f"#close-{session.pk}")).to_be_enabled()
+        assert Session.objects.get().state == Session.State.OPEN
+
+        faults.clear()
+        page.get_by_role("button", name="Close session").click()
+        expect(page.locator("article.session .badge").first).to_have_text("Closed")
+    finally:
+        context.close()

@@ -1,0 +1,122 @@
+"""Fixtures for the REST API tests: API clients acting as agents, TeamViewer tokens, sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from sessions_app.models import Session
+from sessions_app.services.api_keys import api_key_create
+from tests.conftest import TV_API
+from tokens_app.models import TeamViewerToken
+
+API = "/api/v1"
+TV_SESSIONS = f"{TV_API}/sessions"
+TV_TOKEN_URL = f"{TV_API}/oauth2/token"
+
+# The session body of the public interface (interface.md).
+SESSION_FIELDS = frozenset(
+    {
+        "id",
+        "incident_id",
+        "code",
+        "state",
+        "end_customer_link",
+        "supporter_link",
+        "requester_name",
+        "requester_email",
+        "description",
+        "agent",
+        "valid_until",
+        "created_at",
+        "closed_at",
+        "email_status",
+        "email_sent_at",
+    }
+)
+
+
+def tv_session_body(code: str = "s12-345-678", **overrides) -> dict:
+    """TeamViewer's answer to POST /sessions (API notes §3.1)."""
+    body = {
+        "code": code,
+        "state": "open",
+        "groupid": "g12345678",
+        "description": "",
+        "end_customer_link": f"https://get.teamviewer.test/{code}",
+        "supporter_link": f"https://start.teamviewer.test/{code}?secret=supporter",
+        "webclient_supporter_link": f"https://login.teamviewer.test/{code}?secret=webclient",
+        "valid_until": (timezone.now() + timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    return {**body, **overrides}
+
+
+def client_for(key: str, login: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_X_CSM_USER=login)
+    return client
+
+
+def make_token(user, *, access: str | None = None) -> TeamViewerToken:
+    return TeamViewerToken.objects.create(
+        agent=user,
+        access_token=access or f"tv-access-{user.username}",
+        refresh_token=f"tv-refresh-{user.username}",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+
+
+def make_session(user, **fields) -> Session:
+    code = fields.pop("code", "s98-765-432")
+    values = {
+        "incident_id": "INC-1001",
+        "state": Session.State.OPEN,
+        "code": code,
+        "end_customer_link": f"https://get.teamviewer.test/{code}",
+        "supporter_link": f"https://start.teamviewer.test/{code}?secret=supporter",
+        "requester_name": "Hanako Yamada",
+        "requester_email": "hanako@example.com",
+        "valid_until": timezone.now() + timedelta(hours=24),
+        **fields,
+    }
+    return Session.objects.create(agent=user, **values)
+
+
+@pytest.fixture
+def api_key(db) -> str:
+    return api_key_create(name="CSM test")[1]
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_user(username="admin.tanaka", is_staff=True)
+
+
+@pytest.fixture
+def api(api_key, agent) -> APIClient:
+    return client_for(api_key, agent.username)
+
+
+@pytest.fixture
+def other_api(api_key, other_agent) -> APIClient:
+    return client_for(api_key, other_agent.username)
+
+
+@pytest.fixture
+def staff_api(api_key, staff) -> APIClient:
+    return client_for(api_key, staff.username)
+
+
+@pytest.fixture
+def tv_token(agent) -> TeamViewerToken:
+    return make_token(agent)
+
+
+@pytest.fixture
+def open_session(agent) -> Session:
+    return make_session(agent)

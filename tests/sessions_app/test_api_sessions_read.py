@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from sessions_app.models import Session
+
+from .conftest import API, make_session
+
+URL = f"{API}/sessions/"
+
+
+def test_list_filters_by_incident_and_state_newest_first(api, agent, other_agent):
+    now = timezone.now()
+    older = make_session(agent, created_at=now - timedelta(hours=2), state="closed", code="s10-000-001")
+    newer = make_session(other_agent, created_at=now - timedelta(hours=1), code="s10-000-002")
+    make_session(agent, incident_id="INC-OTHER", code="s10-000-003")
+    body = api.get(URL, {"incident_id": "INC-1001"}).json()
+    assert body["count"] == 2
+    assert [s["id"] for s in body["results"]] == [str(newer.pk), str(older.pk)]
+    closed = api.get(URL, {"incident_id": "INC-1001", "state": "closed"}).json()
+    assert [s["id"] for s in closed["results"]] == [str(older.pk)]
+
+
+def test_list_never_shows_a_reservation_still_being_created(api, agent):
+    make_session(agent, state=Session.State.CREATING, code="")
+    assert api.get(URL).json()["count"] == 0
+
+
+def test_other_agents_sessions_are_listed_without_their_supporter_link(api, agent, other_agent):
+    make_session(agent, code="s10-000-001")
+    make_session(other_agent, code="s10-000-002")
+    links = {s["code"]: s["supporter_link"] for s in api.get(URL).json()["results"]}
+    assert links["s10-000-001"].startswith("https://start.teamviewer.test/")
+    assert links["s10-000-002"] is None
+
+
+def test_staff_see_every_supporter_link(staff_api, agent, other_agent):
+    make_session(agent, code="s10-000-001")
+    make_session(other_agent, code="s10-000-002")
+    assert all(s["supporter_link"] for s in staff_api.get(URL).json()["results"])
+
+
+def test_list_is_paginated(api, agent):
+    for number in range(5):
+        make_session(agent, incident_id=f"INC-{number}", code=f"s10-000-00{number}")
+    page = api.get(URL, {"limit": 2, "offset": 2}).json()
+    assert page["count"] == 5
+    assert len(page["results"]) == 2
+    assert page["next"] and page["previous"]
+    assert len(api.get(URL, {"limit": 100}).json()["results"]) == 5
+    assert api.get(URL, {"offset": 2**31 - 1}).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": "abc"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"offset": "9" * 40}, "offset"),
+        ({"offset": "9" * 5000}, "offset"),
+    ],
+)
+def test_bad_pagination_parameters_are_400_naming_them(api, agent, params, field):
+    make_session(agent)
+    response = api.get(URL, params)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert field in response.json()["errors"]
+
+
+def test_empty_filters_mean_no_filter(api, agent):
+    make_session(agent)
+    assert api.get(URL, {"incident_id": "", "state": "", "limit": "", "offset": ""}).json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"state": "creating"}, "state"),
+        ({"state": "bogus"}, "state"),
+        ({"incident_id": "x" * 65}, "incident_id"),
+        ({"incident_id": "nul\x00"}, "incident_id"),
+    ],
+)
+def test_invalid_list_filters_are_400_naming_the_field(api, params, field):
+    response = api.get(URL, params)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert field in response.json()["errors"]
+
+
+def test_the_list_makes_a_fixed_number_of_queries_however_many_sessions(
+    api, agent, other_agent, django_assert_max_num_queries
+):
+    for number in range(30):
+        make_session(agent if number % 2 else other_agent, incident_id=f"INC-{number}", code=f"s{number}")
+    with django_assert_max_num_queries(6):  # key, agent, count, page (+ the key's last-used touch)
+        response = api.get(URL, {"limit": 30})
+    assert len(response.json()["results"]) == 30
+
+
+def test_detail_shows_the_session(api, open_session):
+    body = api.get(f"{URL}{open_session.pk}/").json()
+    assert body["id"] == str(open_session.pk)
+    assert body["supporter_link"] == open_session.supporter_link
+    assert body["agent"] == "agent.smith"
+
+
+def test_detail_of_another_agents_session_hides_the_supporter_link(other_api, open_session):
+    response = other_api.get(f"{URL}{open_session.pk}/")
+    assert response.status_code == 200
+    assert response.json()["supporter_link"] is None
+    assert open_session.supporter_link not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "session_id", ["00000000-0000-0000-0000-000000000000", "not-a-uuid", "1", "%00", "x" * 300]
+)
+def test_unknown_or_malformed_session_ids_are_404_not_found(api, session_id):
+    response = api.get(f"{URL}{session_id}/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_reservation_has_no_detail(api, agent):
+    reservation = make_session(agent, state=Session.State.CREATING, code="")
+    assert api.get(f"{URL}{reservation.pk}/").status_code == 404

@@ -1,0 +1,300 @@
+"""The incident page and its session list, as HTML (the buttons are in test_page_actions.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.utils import timezone
+from responses import matchers
+
+from sessions_app.models import AuditEvent, Session
+
+from .conftest import TV_SESSIONS, make_session, tv_session_body
+
+PAGE = "/incidents/INC-1001/"
+LIST = "/incidents/INC-1001/sessions/"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # The list asks TeamViewer about a session at most once per interval, remembered in the cache.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def signed_in(client, agent):
+    client.force_login(agent)
+    return client
+
+
+def text_of(response) -> str:
+    return response.content.decode()
+
+
+# --- who may see it ---------------------------------------------------------------------------
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in_with_the_page_as_next_and_sees_no_session(client, open_session):
+    response = client.get(PAGE + "?requester_name=Hanako")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=" + quote("/incidents/INC-1001/?requester_name=Hanako", safe="/")
+    sign_in = client.get(response["Location"])
+    assert sign_in.status_code == 200
+    assert open_session.code not in text_of(sign_in)
+    assert 'name="next" value="/incidents/INC-1001/?requester_name=Hanako"' in text_of(sign_in)
+
+
+def test_the_list_fragment_answers_401_to_an_anonymous_script(client, open_session):
+    response = client.get(LIST)
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert open_session.code not in text_of(response)
+
+
+@pytest.fixture
+def admin_with_password(db):
+    return get_user_model().objects.create_user(username="admin.kato", password="a long pass phrase 42", is_staff=True)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/incidents/", "http:/\\evil.example"])
+def test_signing_in_never_follows_next_to_another_site(client, admin_with_password, target):
+    response = client.post(
+        "/accounts/login/",
+        {"username": "admin.kato", "password": "a long pass phrase 42", "next": target},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_signing_in_follows_next_back_to_the_incident_page(client, admin_with_password):
+    response = client.post(
+        "/accounts/login/",
+        {"username": "admin.kato", "password": "a long pass phrase 42", "next": PAGE + "?requester_name=Hanako"},
+    )
+    assert response["Location"] == PAGE + "?requester_name=Hanako"
+    assert client.get(PAGE).status_code == 200
+
+
+def test_a_wrong_password_shows_the_error_and_signs_nobody_in(client, admin_with_password):
+    response = client.post("/accounts/login/", {"username": "admin.kato", "password": "wrong", "next": PAGE})
+    assert response.status_code == 200
+    assert 'role="alert"' in text_of(response)
+    assert client.get(PAGE).status_code == 302
+
+
+# --- what it shows ----------------------------------------------------------------------------
+
+
+def test_the_page_lists_the_incidents_sessions_newest_first_with_a_labelled_state(signed_in, agent, other_agent):
+    make_session(agent, code="s11-111-111", state=Session.State.CLOSED, closed_at=timezone.now(),
+                 created_at=timezone.now() - timedelta(hours=2))
+    make_session(other_agent, code="s22-222-222", state=Session.State.ACTIVE,
+                 created_at=timezone.now() - timedelta(hours=1))
+    make_session(agent, code="s33-333-333")
+    make_session(agent, code="s44-444-444", incident_id="INC-9999")
+    page = text_of(signed_in.get(PAGE))
+    codes = re.findall(r'class="session-code" id="code-[^"]+">([^<]+)<', page)
+    assert codes == ["s33-333-333", "s22-222-222", "s11-111-111"]
+    badges = re.findall(r'<span class="badge badge-(\w+)">.*?</span>([^<]+)</span>', page)
+    assert badges == [
+        ("open", "Waiting for the customer"),
+        ("active", "Customer connected"),
+        ("closed", "Closed"),
+    ]
+    assert "agent.jones" in page and "Hanako Yamada" in page and "hanako@example.com" in page
+
+
+def test_an_incident_without_sessions_says_so_and_offers_the_create_form(signed_in):
+    page = text_of(signed_in.get(PAGE))
+    assert "No TeamViewer sessions for this incident yet." in page
+    assert 'id="create-section" class="block" aria-labelledby="create-heading">' in page
+
+
+def test_the_create_form_is_prefilled_from_the_query_string_and_escaped(signed_in):
+    query = "?requester_name=%3Cscript%3Ealert(1)%3C/script%3E&requester_email=hanako@example.com"
+    page = text_of(signed_in.get(PAGE + query))
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+    assert 'value="hanako@example.com"' in page
+    assert "<script>alert(1)" not in page
+
+
+def test_an_overlong_prefill_is_cut_to_what_the_form_accepts(signed_in):
+    page = text_of(signed_in.get(PAGE + "?requester_name=" + "x" * 500))
+    assert 'value="' + "x" * 100 + '"' in page
+    assert "x" * 101 not in page
+
+
+def test_the_create_form_is_hidden_while_the_agent_has_a_waiting_session(signed_in, open_session):
+    page = text_of(signed_in.get(PAGE))
+    assert 'aria-labelledby="create-heading" hidden>' in page
+
+
+def test_another_agents_live_session_does_not_hide_the_create_form(client, other_agent, open_session):
+    client.force_login(other_agent)
+    assert 'aria-labelledby="create-heading">' in text_of(client.get(PAGE))
+
+
+def test_the_sessions_agent_gets_join_email_and_close(signed_in, open_session):
+    page = text_of(signed_in.get(PAGE))
+    for action in ("join", "email", "close"):
+        assert f'id="{action}-{open_session.pk}"' in page
+        assert f"/incidents/INC-1001/sessions/{open_session.pk}/{action}/" in page
+    assert "Send email" in page
+
+
+def test_a_sent_invitation_offers_a_resend(signed_in, agent):
+    make_session(agent, email_status=Session.EmailStatus.SENT, email_sent_at=timezone.now())
+    assert "Resend email" in text_of(signed_in.get(PAGE))
+
+
+def test_a_session_without_a_requester_email_asks_for_an_address_beside_send(signed_in, agent):
+    session = make_session(agent, requester_email="")
+    page = text_of(signed_in.get(PAGE))
+    assert f'<input type="email" id="to-{session.pk}" name="to"' in page
+
+
+def test_another_agent_sees_the_session_but_no_actions_and_no_supporter_link(client, other_agent, open_session):
+    client.force_login(other_agent)
+    page = text_of(client.get(PAGE))
+    assert open_session.code in page
+    assert 'data-action="' not in page
+    assert "secret=supporter" not in page
+
+
+def test_staff_get_the_actions_on_any_agents_session(client, staff, open_session):
+    client.force_login(staff)
+    page = text_of(client.get(PAGE))
+    assert f'id="join-{open_session.pk}"' in page and f'id="close-{open_session.pk}"' in page
+
+
+def test_no_page_ever_carries_the_supporter_link(signed_in, open_session):
+    # Join as admin fetches it on demand, audited; it is never in the HTML.
+    assert "secret=supporter" not in text_of(signed_in.get(PAGE))
+    assert "secret=supporter" not in text_of(signed_in.get(LIST))
+
+
+def test_a_live_session_past_its_lifetime_shows_expired_with_close_only(signed_in, agent):
+    session = make_session(agent, valid_until=timezone.now() - timedelta(minutes=1))
+    page = text_of(signed_in.get(PAGE))
+    assert '<span class="badge badge-expired">' in page and "Expired" in page
+    assert f'id="close-{session.pk}"' in page
+    assert f'id="join-{session.pk}"' not in page and f'id="email-{session.pk}"' not in page
+
+
+def test_closed_sessions_offer_no_actions(signed_in, agent):
+    make_session(agent, state=Session.State.CLOSED, closed_at=timezone.now())
+    assert 'data-action="' not in text_of(signed_in.get(PAGE))
+
+
+def test_the_page_speaks_japanese_when_the_browser_asks_for_it(signed_in, open_session):
+    page = text_of(signed_in.get(PAGE, HTTP_ACCEPT_LANGUAGE="ja,en;q=0.5"))
+    assert '<html lang="ja">' in page
+    for words in ("TeamViewer リモートサポート", "お客様の接続待ち", "管理者として参加", "セッションを終了", "依頼者"):
+        assert words in page
+    assert "Waiting for the customer" not in page
+
+
+def test_the_page_is_in_english_unless_japanese_is_asked_for(signed_in, open_session):
+    page = text_of(signed_in.get(PAGE, HTTP_ACCEPT_LANGUAGE="fr-FR,de;q=0.8"))
+    assert '<html lang="en">' in page and "Waiting for the customer" in page
+
+
+def test_the_script_gets_its_words_in_the_pages_language(signed_in):
+    page = text_of(signed_in.get(PAGE, HTTP_ACCEPT_LANGUAGE="ja"))
+    config = re.search(r'<script id="incident-config" type="application/json">(.*?)</script>', page)
+    assert config and "処理中" in config.group(1).encode().decode("unicode_escape")
+
+
+def test_the_page_has_no_inline_script(signed_in, open_session):
+    page = text_of(signed_in.get(PAGE))
+    for tag in re.findall(r"<script\b[^>]*>", page):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+
+
+def test_an_incident_id_with_a_control_character_is_not_found(signed_in):
+    assert signed_in.get("/incidents/INC%00/").status_code == 404
+
+
+# --- the list refreshing itself: TeamViewer asked about live sessions -------------------------
+
+
+def tv_get(tv, session: Session, **body) -> None:
+    tv.get(
+        f"{TV_SESSIONS}/{session.code}",
+        json=tv_session_body(session.code, **body),
+        match=[matchers.header_matcher({"Authorization": "Bearer tv-access-agent.smith"})],
+    )
+
+
+def test_the_list_shows_the_customer_connected_once_teamviewer_says_they_are_online(
+    signed_in, open_session, tv, tv_token
+):
+    tv_get(tv, open_session, online=True)
+    response = signed_in.get(LIST)
+    assert response.status_code == 200
+    assert '<span class="badge badge-active">' in text_of(response)
+    open_session.refresh_from_db()
+    assert open_session.state == Session.State.ACTIVE
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SYNC)
+    assert (event.session, event.outcome) == (open_session, "active")
+
+
+def test_another_agents_view_asks_with_the_sessions_agents_token(client, other_agent, open_session, tv, tv_token):
+    client.force_login(other_agent)
+    tv_get(tv, open_session, online=True)
+    assert '<span class="badge badge-active">' in text_of(client.get(LIST))
+
+
+def test_teamviewer_is_asked_about_a_session_at_most_once_per_interval(signed_in, open_session, tv, tv_token):
+    tv_get(tv, open_session, online=False)
+    signed_in.get(LIST)
+    signed_in.get(LIST)
+    assert len(tv.calls) == 1
+    assert Session.objects.get().state == Session.State.OPEN
+
+
+def test_a_session_closed_at_teamviewer_shows_closed(signed_in, open_session, tv, tv_token):
+    tv_get(tv, open_session, state="closed")
+    assert '<span class="badge badge-closed">' in text_of(signed_in.get(LIST))
+    open_session.refresh_from_db()
+    assert open_session.state == Session.State.CLOSED and open_session.closed_at is not None
+
+
+def test_a_customer_who_left_again_still_counts_as_connected(signed_in, agent, tv, tv_token):
+    session = make_session(agent, state=Session.State.ACTIVE)
+    tv_get(tv, session, online=False)
+    signed_in.get(LIST)
+    assert Session.objects.get().state == Session.State.ACTIVE
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"status": 503}, {"status": 429, "headers": {"Retry-After": "30"}}, {"body": requests.ConnectionError()}],
+)
+def test_teamviewer_failing_to_answer_leaves_the_state_as_it_was(signed_in, open_session, tv, tv_token, answer):
+    tv.get(f"{TV_SESSIONS}/{open_session.code}", **answer)
+    response = signed_in.get(LIST)
+    assert response.status_code == 200
+    assert '<span class="badge badge-open">' in text_of(response)
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.SYNC).exists()
+
+
+def test_without_a_teamviewer_token_the_list_shows_what_it_knows(signed_in, open_session, tv):
+    response = signed_in.get(LIST)
+    assert response.status_code == 200 and open_session.code in text_of(response)
+    assert len(tv.calls) == 0
+
+
+def test_closed_and_expired_sessions_are_never_asked_about(signed_in, agent, tv, tv_token):
+    make_session(agent, state=Session.State.CLOSED, code="s11-111-111")
+    make_session(agent, valid_until=timezone.now() - timedelta(minutes=1), code="s22-222-222")
+    signed_in.get(LIST)
+    assert len(tv.calls) == 0

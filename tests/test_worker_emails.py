@@ -1,0 +1,299 @@
+"""Invitations through a real Celery worker, real Redis and a real SMTP server on loopback.
+
+The worker is a subprocess on the test's PostgreSQL database (so the rows must be committed:
+``transaction=True``) and on a Redis queue of its own, so that other workers on the same Redis
+never take these tasks. Every wait is bounded; the worker and the SMTP server always stop.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from csm_teamviewer.celery import app as celery_app
+from sessions_app.models import InvitationEmail, Session
+from sessions_app.services.emails import invitation_queue, invitations_redrive
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+LINK = "https://get.teamviewer.test/s98765432"
+WAIT_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check: Callable[[], Any], *, what: str, log: Path | None = None, proc=None) -> Any:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
+    pytest.fail(f"Gave up waiting for {what}.\n--- worker log (tail) ---\n{tail}")
+
+
+# --- Redis, the producer in this process, SMTP, the worker ---------------------------------------
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"needs Redis at {url} (set TEST_REDIS_URL)")
+    return url
+
+
+@pytest.fixture
+def queue_name(redis_url) -> Iterator[str]:
+    name = f"test-emails-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"*{name}*"):
+        client.delete(key)
+
+
+def _use_broker(url: str) -> None:
+    # The producer caches its connection pool, and a producer pool built on it; drop both so
+    # the next publish connects to ``url``.
+    celery_app.conf.broker_url = url
+    celery_app.close()
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def producer(redis_url, queue_name, monkeypatch) -> Iterator[Callable[[str], None]]:
+    """This process publishes to the test's queue on Redis; ``producer(url)`` switches broker."""
+    for name in ("CELERY_BROKER_URL", "CELERY_BROKER_WRITE_URL"):
+        monkeypatch.delenv(name, raising=False)  # the environment would win over app.conf
+    original_url, original_queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue_name
+    _use_broker(redis_url)
+    yield _use_broker
+    celery_app.conf.task_default_queue = original_queue
+    _use_broker(original_url)
+
+
+class Inbox:
+    """What the loopback SMTP server received, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp() -> Iterator[Callable[[int], Inbox]]:
+    """``smtp(port)`` starts an SMTP server on loopback; every one started is stopped after."""
+    controllers: list[Controller] = []
+    mail_log = logging.getLogger("mail.log")  # aiosmtpd logs every SMTP command at INFO
+    level = mail_log.level
+    mail_log.setLevel(logging.WARNING)
+
+    def start(port: int) -> Inbox:
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        return inbox
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+    mail_log.setLevel(level)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(requires_postgres, redis_url, queue_name, tmp_path) -> Iterator[Callable[..., Any]]:
+    """``worker(smtp_port=…)`` starts ``celery worker`` on the test database and queue."""
+    started: list[tuple[subprocess.Popen, Any]] = []
+    log_path = tmp_path / "worker.log"
+
+    def start(*, smtp_port: int, **extra_env: str) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "csm_teamviewer.settings",
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": redis_url,
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "EMAIL_TIMEOUT": "5",
+            "DEFAULT_FROM_EMAIL": "service-desk@example.test",
+            # Same keys as this process, so encrypted columns written here read there.
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
+            "INVITATION_RETRY_BASE_SECONDS": "1",
+            **extra_env,
+        }
+        env.pop("CELERY_BROKER_WRITE_URL", None)
+        log = log_path.open("ab")
+        command = [
+            sys.executable, "-m", "celery", "-A", "csm_teamviewer", "worker", "--pool=solo", "-l", "info",
+            "-Q", queue_name, "-n", f"{queue_name}@%h", "--without-gossip", "--without-mingle",
+        ]
+        proc = subprocess.Popen(  # noqa: S603 - a fixed command line
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        started.append((proc, log))
+        return proc
+
+    start.log = log_path
+    yield start
+    for proc, log in started:
+        _stop(proc)
+        log.close()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # warm shutdown: finish the current task
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+# --- the rows ---------------------------------------------------------------------------------
+
+
+def make_session(agent, **overrides) -> Session:
+    values = {
+        "incident_id": "INC-2002",
+        "code": "s98-765-432",
+        "state": Session.State.OPEN,
+        "end_customer_link": LINK,
+        "supporter_link": "https://supporter.teamviewer.test/secret",
+        "requester_name": "佐藤 花子",
+        "requester_email": "hanako@example.com",
+        "valid_until": timezone.now() + timedelta(hours=24),
+    }
+    values.update(overrides)
+    return Session.objects.create(agent=agent, **values)
+
+
+def queue_invitation(session: Session, *, language: str) -> InvitationEmail:
+    """Queue as the REST API does: in a transaction, handed to the broker on commit."""
+    with transaction.atomic():
+        return invitation_queue(session=session, requested_by=session.agent, language=language)
+
+
+def row(email_id: int) -> InvitationEmail:
+    return InvitationEmail.objects.get(pk=email_id)
+
+
+def parts(message: email.message.EmailMessage) -> tuple[str, str]:
+    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+
+
+# --- the tests --------------------------------------------------------------------------------
+
+
+def test_worker_delivers_the_invitation_with_link_in_its_language(agent, producer, smtp, worker):
+    port = free_port()
+    inbox = smtp(port)
+    proc = worker(smtp_port=port)
+    session = make_session(agent)
+
+    email_row = queue_invitation(session, language="ja")
+
+    wait_for(lambda: inbox.messages, what="the invitation at the SMTP server", log=worker.log, proc=proc)
+    [message] = inbox.messages
+    assert inbox.recipients == [["hanako@example.com"]]
+    # Python's parser keeps the folding space before a wrapped encoded-word; mail clients do not.
+    assert message["Subject"].strip() == "リモートサポートのご案内（インシデント番号：INC-2002）"
+    assert message["From"] == "service-desk@example.test"
+    text, html = parts(message)
+    assert LINK in text and "佐藤 花子 様" in text
+    assert f'href="{LINK}"' in html and 'lang="ja"' in html
+    sent = wait_for(lambda: row(email_row.pk).status == "sent", what="the row marked sent", log=worker.log)
+    assert sent
+    session.refresh_from_db()
+    assert session.email_status == "sent" and session.email_sent_at is not None
+
+
+def test_worker_retries_while_smtp_is_down_and_delivers_once_it_is_back(agent, producer, smtp, worker):
+    port = free_port()  # nothing listens here yet
+    proc = worker(smtp_port=port, INVITATION_RETRY_BASE_SECONDS="2")
+    email_row = queue_invitation(make_session(agent, requester_name="Pat Doe"), language="en")
+
+    failed = wait_for(
+        lambda: (current := row(email_row.pk)).attempts >= 1 and current,
+        what="the first failed attempt", log=worker.log, proc=proc,
+    )
+    assert failed.status == "queued" and "ConnectionRefusedError" in failed.last_error
+    inbox = smtp(port)
+
+    wait_for(lambda: inbox.messages, what="the retried invitation", log=worker.log, proc=proc)
+    [message] = inbox.messages
+    assert message["Subject"].strip() == "Remote support for your incident INC-2002"
+    text, html = parts(message)
+    assert LINK in text and LINK in html
+    delivered = wait_for(
+        lambda: (current := row(email_row.pk)).status == "sent" and current, what="the row marked sent",
+        log=worker.log,
+    )
+    assert delivered.attempts >= 2 and delivered.last_error == ""
+
+
+def test_invitation_queued_while_broker_is_down_arrives_after_it_returns(
+    agent, producer, redis_url, smtp, worker, caplog
+):
+    port = free_port()
+    inbox = smtp(port)
+    proc = worker(smtp_port=port)
+    producer(f"redis://127.0.0.1:{free_port()}/0")  # the broker is down for this process
+
+    with caplog.at_level(logging.WARNING, logger="sessions_app.tasks"):
+        email_row = queue_invitation(make_session(agent), language="en")
+
+    assert "stays queued" in caplog.text
+    assert row(email_row.pk).status == "queued"
+    assert Session.objects.get(pk=email_row.session_id).email_status == "queued"
+
+    producer(redis_url)  # the broker is back
+    assert invitations_redrive() == 1
+
+    wait_for(lambda: inbox.messages, what="the re-driven invitation", log=worker.log, proc=proc)
+    assert LINK in parts(inbox.messages[0])[0]
+    wait_for(lambda: row(email_row.pk).status == "sent", what="the row marked sent", log=worker.log)
+    assert len(inbox.messages) == 1

@@ -1,0 +1,262 @@
+"""Tokens refresh before they expire, a refused refresh forgets them, a 401 refreshes once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.utils import timezone
+
+from csm_teamviewer.errors import TeamViewerLoginRequired, TeamViewerUnavailable
+from tests.conftest import TV_API, TV_CLIENT_ID, TV_CLIENT_SECRET
+from tokens_app import signals
+from tokens_app.client import get_client
+from tokens_app.models import TeamViewerToken
+from tokens_app.services import (
+    token_access,
+    token_disconnect,
+    token_status,
+    tokens_purge_dead,
+    with_access_token,
+)
+
+from .conftest import NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN, TOKEN_URL, calls_to, form
+from .factories import TeamViewerTokenFactory
+
+SESSION_CODE = "s12-345-678"
+SESSION_URL = f"{TV_API}/sessions/{SESSION_CODE}"
+
+
+def margin() -> timedelta:
+    return timedelta(seconds=settings.TEAMVIEWER_REFRESH_MARGIN_SECONDS)
+
+
+def get_session_with(agent):
+    return with_access_token(
+        agent=agent,
+        call=lambda access_token: get_client().get_session(access_token=access_token, code=SESSION_CODE),
+    )
+
+
+@pytest.fixture
+def forgotten():
+    """Agents whose token was forgotten, as the audit hears of it."""
+    heard: list[tuple] = []
+
+    def listener(sender, *, agent, reason, **kwargs):
+        heard.append((agent.pk, reason))
+
+    signals.token_forgotten.connect(listener)
+    yield heard
+    signals.token_forgotten.disconnect(listener)
+
+
+# --- refresh before expiry ------------------------------------------------------------------
+
+
+def test_a_token_inside_the_refresh_margin_is_refreshed_once_with_the_stored_refresh_token(
+    tv, token_endpoint, agent, token
+):
+    token_endpoint()
+    old_refresh = token.refresh_token
+
+    with time_machine.travel(token.expires_at - margin() + timedelta(seconds=1), tick=False):
+        access_token = token_access(agent=agent)
+
+    assert access_token == NEW_ACCESS_TOKEN
+    (call,) = calls_to(tv, TOKEN_URL)
+    assert form(call.request) == {
+        "grant_type": "refresh_token",
+        "refresh_token": old_refresh,
+        "client_id": TV_CLIENT_ID,
+        "client_secret": TV_CLIENT_SECRET,
+    }
+    stored = TeamViewerToken.objects.get(agent=agent)
+    assert (stored.access_token, stored.refresh_token) == (NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN)
+    assert stored.version == token.version + 1
+    assert stored.refresh_lease_until is None
+
+
+def test_a_token_outside_the_refresh_margin_is_used_without_any_request(tv, token_endpoint, agent, token):
+    refresh = token_endpoint()
+
+    with time_machine.travel(token.expires_at - margin() - timedelta(seconds=60), tick=False):
+        access_token = token_access(agent=agent)
+
+    assert access_token == token.access_token
+    assert refresh.call_count == 0
+    assert TeamViewerToken.objects.get(agent=agent).version == token.version
+
+
+def test_an_expired_token_is_refreshed_before_use(tv, token_endpoint, agent, token):
+    token_endpoint()
+
+    with time_machine.travel(token.expires_at + timedelta(days=2), tick=False):
+        assert token_access(agent=agent) == NEW_ACCESS_TOKEN
+
+
+def test_a_refresh_answer_without_a_new_refresh_token_keeps_the_old_one(tv, token_endpoint, agent, token):
+    token_endpoint(body={"access_token": NEW_ACCESS_TOKEN, "expires_in": 3600})
+
+    with time_machine.travel(token.expires_at, tick=False):
+        token_access(agent=agent)
+
+    stored = TeamViewerToken.objects.get(agent=agent)
+    assert (stored.access_token, stored.refresh_token) == (NEW_ACCESS_TOKEN, token.refresh_token)
+
+
+def test_no_token_means_login_required_without_any_request(tv, agent):
+    with pytest.raises(TeamViewerLoginRequired):
+        token_access(agent=agent)
+    assert len(tv.calls) == 0
+
+
+def test_an_expired_token_without_a_refresh_token_is_forgotten(tv, agent, token, forgotten):
+    TeamViewerToken.objects.filter(pk=token.pk).update(refresh_token="", expires_at=timezone.now())
+
+    with pytest.raises(TeamViewerLoginRequired):
+        token_access(agent=agent)
+
+    assert not TeamViewerToken.objects.exists()
+    assert len(tv.calls) == 0
+    assert forgotten == [(agent.pk, "expired and not refreshable")]
+
+
+# --- refused refresh ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, {"error": "invalid_grant", "error_description": "The refresh token is invalid."}),
+        (401, {"error": "invalid_token", "error_description": "The refresh token was revoked."}),
+        (401, {}),
+    ],
+    ids=["400-invalid_grant", "401-invalid_token", "401-without-body"],
+)
+def test_a_refused_refresh_forgets_the_token_and_asks_for_a_login(
+    tv, token_endpoint, agent, token, forgotten, status, body
+):
+    if body:
+        token_endpoint(status=status, body=body)
+    else:
+        tv.post(TOKEN_URL, status=status, body="")
+
+    with time_machine.travel(token.expires_at, tick=False), pytest.raises(TeamViewerLoginRequired):
+        token_access(agent=agent)
+
+    assert not TeamViewerToken.objects.filter(agent=agent).exists()
+    assert len(calls_to(tv, TOKEN_URL)) == 1
+    assert forgotten == [(agent.pk, "refresh refused")]
+
+
+def test_a_refresh_that_fails_for_teamviewers_reasons_keeps_the_token(tv, token_endpoint, agent, token):
+    token_endpoint(status=503, body={"error": "internal_error"})
+
+    with time_machine.travel(token.expires_at, tick=False), pytest.raises(TeamViewerUnavailable):
+        token_access(agent=agent)
+
+    stored = TeamViewerToken.objects.get(agent=agent)
+    assert stored.refresh_token == token.refresh_token
+    assert stored.refresh_lease_until is None  # the next caller may try again at once
+
+
+# --- a 401 from an API call -----------------------------------------------------------------
+
+
+def test_a_401_from_teamviewer_triggers_one_refresh_and_a_retry_with_the_new_token(
+    tv, token_endpoint, agent, token
+):
+    token_endpoint()
+    tv.get(SESSION_URL, status=401, json={"error": "invalid_token"})
+    tv.get(SESSION_URL, json={"code": SESSION_CODE, "state": "open"})
+
+    session = get_session_with(agent)
+
+    assert session.code == SESSION_CODE
+    first, second = calls_to(tv, SESSION_URL)
+    assert first.request.headers["Authorization"] == f"Bearer {token.access_token}"
+    assert second.request.headers["Authorization"] == f"Bearer {NEW_ACCESS_TOKEN}"
+    assert len(calls_to(tv, TOKEN_URL)) == 1
+    assert TeamViewerToken.objects.get(agent=agent).access_token == NEW_ACCESS_TOKEN
+
+
+def test_a_second_401_after_the_refresh_forgets_the_token(tv, token_endpoint, agent, token, forgotten):
+    token_endpoint()
+    tv.get(SESSION_URL, status=401, json={"error": "invalid_token"})
+
+    with pytest.raises(TeamViewerLoginRequired):
+        get_session_with(agent)
+
+    assert len(calls_to(tv, SESSION_URL)) == 2
+    assert len(calls_to(tv, TOKEN_URL)) == 1
+    assert not TeamViewerToken.objects.filter(agent=agent).exists()
+    assert forgotten == [(agent.pk, "refused by TeamViewer")]
+
+
+def test_a_401_whose_refresh_is_refused_asks_for_a_login(tv, token_endpoint, agent, token):
+    token_endpoint(status=400, body={"error": "invalid_grant"})
+    tv.get(SESSION_URL, status=401, json={"error": "invalid_token"})
+
+    with pytest.raises(TeamViewerLoginRequired):
+        get_session_with(agent)
+
+    assert len(calls_to(tv, SESSION_URL)) == 1
+    assert not TeamViewerToken.objects.filter(agent=agent).exists()
+
+
+def test_a_401_after_another_caller_already_refreshed_uses_its_token_without_refreshing(
+    tv, token_endpoint, agent, token
+):
+    refresh = token_endpoint()
+    stale = token.access_token
+    TeamViewerToken.objects.filter(pk=token.pk).update(
+        access_token="refreshed-elsewhere", version=token.version + 1
+    )
+
+    assert token_access(agent=agent, stale_access_token=stale) == "refreshed-elsewhere"
+    assert refresh.call_count == 0
+
+
+# --- status and disconnect ------------------------------------------------------------------
+
+
+def test_disconnect_revokes_with_the_bearer_token_and_forgets_it(tv, agent, token, forgotten):
+    revoke = tv.post(f"{TV_API}/oauth2/revoke", status=204)
+
+    token_disconnect(agent=agent)
+
+    assert revoke.calls[0].request.headers["Authorization"] == f"Bearer {token.access_token}"
+    assert not TeamViewerToken.objects.exists()
+    assert token_status(agent=agent) == {"connected": False, "expires_at": None}
+    assert forgotten == [(agent.pk, "disconnected")]
+
+
+def test_disconnect_forgets_the_token_even_when_teamviewer_is_down(tv, agent, token):
+    tv.post(f"{TV_API}/oauth2/revoke", status=503, json={"error": "internal_error"})
+
+    token_disconnect(agent=agent)
+
+    assert not TeamViewerToken.objects.exists()
+
+
+def test_status_reports_a_refreshable_token_as_connected(agent, token):
+    assert token_status(agent=agent) == {"connected": True, "expires_at": token.expires_at}
+
+
+# --- cleanup --------------------------------------------------------------------------------
+
+
+def test_purge_deletes_only_expired_tokens_that_cannot_be_refreshed(agent, other_agent):
+    past = timezone.now() - timedelta(minutes=1)
+    dead = TeamViewerTokenFactory(agent=agent, refresh_token="", expires_at=past)
+    refreshable = TeamViewerTokenFactory(agent=other_agent, expires_at=past)
+    live_without_refresh = TeamViewerTokenFactory(refresh_token="")
+
+    assert tokens_purge_dead() == 1
+
+    remaining = set(TeamViewerToken.objects.values_list("pk", flat=True))
+    assert remaining == {refreshable.pk, live_without_refresh.pk}
+    assert dead.pk not in remaining

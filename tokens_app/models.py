@@ -1,0 +1,116 @@
+"""The mApp's *TeamViewer Token* business object and its pending logins.
+
+The mApp keeps one login's state and PKCE verifier in global stored values, so two agents
+logging in at once overwrite each other. Here every pending login is a row of its own.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from csm_teamviewer.crypto import EncryptedTextField
+
+
+class TeamViewerToken(models.Model):
+    """One agent's TeamViewer OAuth tokens, encrypted at rest."""
+
+    agent = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teamviewer_token"
+    )
+    access_token = EncryptedTextField()
+    refresh_token = EncryptedTextField(blank=True, default="")
+    expires_at = models.DateTimeField()
+    scope = models.CharField(max_length=500, blank=True, default="")
+    # Bumped on every store: a refresh only writes over the tokens it started from.
+    version = models.PositiveIntegerField(default=0)
+    # While set and in the future, one caller is refreshing; the others wait for its result.
+    refresh_lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("TeamViewer connection")
+        verbose_name_plural = _("TeamViewer connections")
+
+    def __str__(self) -> str:
+        return f"TeamViewer connection of {self.agent}"
+
+    def is_expired(self, *, margin: timedelta = timedelta(0)) -> bool:
+        return self.expires_at <= timezone.now() + margin
+
+    def needs_refresh(self) -> bool:
+        return self.is_expired(margin=timedelta(seconds=settings.TEAMVIEWER_REFRESH_MARGIN_SECONDS))
+
+    @property
+    def can_refresh(self) -> bool:
+        return bool(self.refresh_token)
+
+
+def _new_flow_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _new_state() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _new_code_verifier() -> str:
+    # RFC 7636: 43-128 characters from the unreserved set; 64 random bytes give 86.
+    return secrets.token_urlsafe(64)
+
+
+def _flow_expiry():
+    return timezone.now() + timedelta(seconds=settings.LOGIN_FLOW_LIFETIME_SECONDS)
+
+
+class LoginFlow(models.Model):
+    """One pending TeamViewer login: its state, PKCE verifier, and the action to resume."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        STARTED = "started", _("Sent to TeamViewer")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    flow_id = models.CharField(max_length=64, unique=True, default=_new_flow_id, editable=False)
+    state = models.CharField(max_length=64, unique=True, default=_new_state, editable=False)
+    code_verifier = EncryptedTextField(default=_new_code_verifier, editable=False)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teamviewer_login_flows"
+    )
+    action = models.CharField(max_length=64, blank=True, default="")
+    action_args = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # What the resumed action produced (or its error's code and detail), for the page to show.
+    result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_flow_expiry)
+    started_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("TeamViewer login")
+        verbose_name_plural = _("TeamViewer logins")
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"TeamViewer login of {self.agent} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_used(self) -> bool:
+        return self.used_at is not None
+
+    @property
+    def authorize_url(self) -> str:
+        """The one-time link on this server that starts the login (given to CSM and the page)."""
+        return f"{settings.PUBLIC_BASE_URL}/oauth/teamviewer/start/{self.flow_id}/"
