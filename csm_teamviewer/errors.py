@@ -124,6 +124,18 @@ class TeamViewerNotFound(TeamViewerRejected):
     default_detail = _("TeamViewer does not know this session.")
 
 
+class ServiceUnavailable(ServiceError):
+    """This server cannot reach its own database right now: nothing was done, try again."""
+
+    code = "service_unavailable"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is briefly unavailable. Try again shortly.")
+    retry_after = 5
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class LoginFlowInvalid(ServiceError):
     """A login link or callback that is unknown, already used, expired, or from another browser."""
 

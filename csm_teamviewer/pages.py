@@ -1,9 +1,13 @@
 """The landing page, and error pages: JSON under /api/, HTML elsewhere, never a stack trace."""
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from .unavailable import DATABASE_ERRORS, unavailable_response
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,4 +33,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its except block: a database error raised by a middleware is a 503.
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return unavailable_response(request)
     return _error(request, 500, "server_error", _("Something went wrong on our side. It has been logged."))

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database out of reach is a 503 service_unavailable, not a 500.
+    "csm_teamviewer.unavailable.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     # Above the session and CSRF middleware: it rewrites the cookies they set.
     "csm_teamviewer.cookies.PartitionedCookieMiddleware",
@@ -112,12 +114,19 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+# Keep each thread's connection between requests: opening one costs more than most requests
+# (a new PostgreSQL backend per request). The health check drops a connection the database lost.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server, the worker and beat share one file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Shared by every web process when it is Redis (redis://host:6379/1): the API's request budgets
+# and the session-sync pacing then hold across processes. Default: each process's own memory.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -181,6 +190,24 @@ SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=30)
 # The incident page re-reads its live sessions this often, and asks TeamViewer about each at
 # most this often (the customer joining turns "waiting" into "customer connected").
 SESSION_SYNC_SECONDS = env.int("SESSION_SYNC_SECONDS", default=10)
+
+# --- Cleanup and state sync (sessions_app/services/cleanup.py, run by beat) -------------------
+# Requests per second the cleanup and the state sync send to TeamViewer at most (0: no limit).
+# TeamViewer publishes no figure; it counts per function and per access token.
+TEAMVIEWER_RATE_LIMIT = env.float("TEAMVIEWER_RATE_LIMIT", default=10.0)
+CLEANUP_INTERVAL_SECONDS = env.float("CLEANUP_INTERVAL_SECONDS", default=300.0)
+# Sessions closed (and old sessions deleted) per run at most; the next run does the rest.
+CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=500)
+# Closes in flight at once (threads of the run), all within TEAMVIEWER_RATE_LIMIT.
+CLEANUP_CONCURRENCY = env.int("CLEANUP_CONCURRENCY", default=8)
+# A Retry-After up to this long is waited out; a longer one ends the run (the next carries on).
+CLEANUP_MAX_WAIT_SECONDS = env.float("CLEANUP_MAX_WAIT_SECONDS", default=30.0)
+SESSION_SYNC_INTERVAL_SECONDS = env.float("SESSION_SYNC_INTERVAL_SECONDS", default=60.0)
+# Open sessions asked about per sync run.
+SESSION_SYNC_BATCH_SIZE = env.int("SESSION_SYNC_BATCH_SIZE", default=100)
+# How often beat looks at TeamViewer for sessions whose create never finished here (recorded or
+# closed; sessions_app/services/reconcile.py). Only agents with an uncertain create are looked at.
+RECONCILE_INTERVAL_SECONDS = env.float("RECONCILE_INTERVAL_SECONDS", default=300.0)
 
 # --- Agents' sign-in ------------------------------------------------------------------------
 LOGIN_URL = "login"
@@ -269,10 +296,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks go to this queue: deployments sharing one Redis each take their own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Periodic runs expire after one interval: a backlog (the worker was down) is not replayed.
 CELERY_BEAT_SCHEDULE: dict = {
     "redrive-invitation-emails": {
         "task": "sessions_app.tasks.redrive_invitations",
         "schedule": EMAIL_REDRIVE_SECONDS,
+    },
+    "teamviewer-cleanup": {
+        "task": "sessions_app.tasks.teamviewer_cleanup",
+        "schedule": CLEANUP_INTERVAL_SECONDS,
+        "options": {"expires": CLEANUP_INTERVAL_SECONDS},
+    },
+    "sync-session-states": {
+        "task": "sessions_app.tasks.sync_session_states",
+        "schedule": SESSION_SYNC_INTERVAL_SECONDS,
+        "options": {"expires": SESSION_SYNC_INTERVAL_SECONDS},
+    },
+    "reconcile-teamviewer-sessions": {
+        "task": "sessions_app.tasks.reconcile_sessions",
+        "schedule": RECONCILE_INTERVAL_SECONDS,
+        "options": {"expires": RECONCILE_INTERVAL_SECONDS},
     },
 }
 
@@ -295,6 +340,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+
+def _throttle_rate(name: str, default: str) -> str:
+    value = env.str(name, default=default).strip()
+    count, _slash, period = value.partition("/")
+    if value and not (count.isdigit() and period in ("s", "sec", "m", "min", "h", "hour", "d", "day")):
+        raise ImproperlyConfigured(f"{name} must look like '120/min' (per s, min, hour or day), or be empty.")
+    return value
+
+
+# Requests per API key and per agent (sessions_app/throttles.py); empty: no budget.
+API_THROTTLE_PER_KEY = _throttle_rate("API_THROTTLE_PER_KEY", "600/min")
+API_THROTTLE_PER_AGENT = _throttle_rate("API_THROTTLE_PER_AGENT", "120/min")
 # Bodies larger than this are refused before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
 

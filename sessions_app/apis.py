@@ -34,6 +34,7 @@ from .serializers import (
     session_data,
 )
 from .services.sessions import session_close, session_create, session_email, session_join
+from .throttles import AgentThrottle, ApiKeyThrottle
 
 VIA = "api"
 
@@ -48,12 +49,17 @@ _ERRORS = {
     413: "`request_too_large`: the body is over the server's limit.",
     415: "`unsupported_media_type`: send `Content-Type: application/json`.",
     422: "`teamviewer_rejected`: TeamViewer refused the request (its own message in `detail`).",
-    429: "`teamviewer_rate_limited`: TeamViewer is limiting requests; wait `retry_after` seconds "
-    "(also the `Retry-After` header).",
+    429: "`teamviewer_rate_limited`: TeamViewer is limiting requests; `throttled`: this API key or "
+    "agent used up its request budget. Wait `retry_after` seconds (also the `Retry-After` header).",
     502: "`teamviewer_unavailable`: TeamViewer failed or answered with something that is not its JSON.",
-    503: "`teamviewer_unavailable`: TeamViewer cannot be reached.",
+    503: "`teamviewer_unavailable`: TeamViewer cannot be reached. `service_unavailable`: this server's "
+    "database is briefly out of reach (any endpoint; `Retry-After`).",
     504: "`teamviewer_unavailable`: TeamViewer did not answer in time.",
 }
+_THROTTLED = (
+    "`throttled`: this API key or agent used up its request budget; wait `retry_after` seconds "
+    "(also the `Retry-After` header)."
+)
 _AUTH = (401, 403)
 _BODY = (400, 413, 415)
 _TEAMVIEWER = (409, 422, 429, 502, 503, 504)
@@ -62,6 +68,9 @@ _TEAMVIEWER = (409, 422, 429, 502, 503, 504)
 def _errors(*codes: int, described: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
     """The documented error answers; ``described`` replaces the usual text for some codes."""
     descriptions = {**_ERRORS, **(described or {})}
+    if 429 not in codes:
+        # Every operation spends the key's and the agent's request budget.
+        codes, descriptions[429] = (*codes, 429), _THROTTLED
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
 
 
@@ -121,6 +130,8 @@ class AgentApi(APIView):
 
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsCsmAgent]
+    # After authentication: an unknown key is a 401 and spends no budget.
+    throttle_classes = [ApiKeyThrottle, AgentThrottle]
     parser_classes = [BoundedJSONParser]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .apis import AgentApi, _errors, _validated
+from .apis import _ERRORS, AgentApi, _errors, _validated
 from .serializers import StrictCharField, StrictEmailField, _NullIsBlank, printable, single_line
 from .services.launch import launch_link_create
 
@@ -44,6 +44,12 @@ class LaunchLinkSerializer(serializers.Serializer):
     )
 
 
+_STAFF_403 = (
+    f"{_ERRORS[403]} `staff_launch_refused`: `X-CSM-User` names a staff or superuser account; "
+    "a launch link would sign its holder in to Django admin."
+)
+
+
 class LaunchApi(AgentApi):
     @extend_schema(
         operation_id="launch_create",
@@ -53,7 +59,10 @@ class LaunchApi(AgentApi):
         "in (for later visits too) and opens the incident's TeamViewer page. Single use and "
         "short-lived; only its hash is stored.",
         request=LaunchInputSerializer,
-        responses={201: LaunchLinkSerializer, **_errors(400, 413, 415, 401, 403)},
+        responses={
+            201: LaunchLinkSerializer,
+            **_errors(400, 413, 415, 401, 403, described={403: _STAFF_403}),
+        },
     )
     def post(self, request: Request) -> Response:
         url = launch_link_create(agent=request.user, **_validated(LaunchInputSerializer, request.data))

@@ -80,6 +80,12 @@ class Session(models.Model):
         _("email status"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.NOT_SENT
     )
     email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    # While the lease runs, one cleanup run (named by the claim) is closing this session at
+    # TeamViewer and no other may (see services/cleanup.py).
+    cleanup_claim = models.UUIDField(null=True, blank=True, editable=False)
+    cleanup_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the periodic state sync last took this session, so that every open one gets its turn.
+    synced_at = models.DateTimeField(_("last synced"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("TeamViewer session")

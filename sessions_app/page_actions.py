@@ -26,6 +26,7 @@ from .parsers import BoundedJSONParser
 from .selectors import session_get
 from .serializers import SessionCreateInputSerializer, SessionEmailInputSerializer, session_data
 from .services.sessions import session_close, session_create, session_email, session_join
+from .throttles import AgentThrottle
 
 VIA = "page"
 
@@ -33,6 +34,8 @@ VIA = "page"
 class PageAction(APIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [IsAuthenticated]
+    # The same per-agent budget as the REST API (sessions_app/throttles.py).
+    throttle_classes = [AgentThrottle]
     parser_classes = [BoundedJSONParser]
 
     def body(self, session: Session, **extra: Any) -> dict[str, Any]:

@@ -8,10 +8,14 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
+from .services.cleanup import sessions_cleanup
 from .services.emails import REDRIVE_BATCH, invitation_send, invitations_redrive
+from .services.reconcile import RECONCILE_BATCH, sessions_reconcile_all
+from .services.sync import sessions_sync_batch
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,25 @@ def send_invitation(self, email_id: int) -> str:
 @shared_task(acks_late=True)
 def redrive_invitations() -> int:
     return invitations_redrive(limit=REDRIVE_BATCH)
+
+
+@shared_task(acks_late=True)
+def reconcile_sessions() -> int:
+    """Record or close TeamViewer sessions whose create never finished here; how many were settled."""
+    result = sessions_reconcile_all(limit=RECONCILE_BATCH)
+    return result.recorded + result.closed
+
+
+@shared_task(acks_late=True)
+def teamviewer_cleanup() -> dict:
+    """The scheduled cleanup; safe when two runs overlap (see services/cleanup.py)."""
+    return sessions_cleanup().as_dict()
+
+
+@shared_task(acks_late=True)
+def sync_session_states() -> int:
+    """Ask TeamViewer about a batch of open sessions; how many changed state."""
+    return sessions_sync_batch(limit=settings.SESSION_SYNC_BATCH_SIZE)
 
 
 def enqueue_invitation(email_id: int) -> bool:

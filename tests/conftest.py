@@ -4,12 +4,41 @@ from __future__ import annotations
 import pytest
 import responses
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
+
+# Fixtures for tests that start real Celery processes.
+from tests.workers import celery_processes, producer, queue_name, redis_url  # noqa: F401
 
 TV_API = "https://webapi.teamviewer.test/api/v1"
 TV_AUTHORIZE = "https://login.teamviewer.test/oauth2/authorize"
 TV_CLIENT_ID = "123456-TestClientId"
 TV_CLIENT_SECRET = "test-client-secret-value"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _broker_in_memory():
+    """Tasks the code under test publishes go to kombu's in-memory transport, not to the
+    development queue under var/ (a worker started by ``scripts/run`` would run them). Tests of
+    a real worker point the producer at a broker of their own (the ``producer`` fixture)."""
+    from csm_teamviewer.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "memory://"
+    app.close()  # drop pools built on the configured broker
+    app.amqp._producer_pool = None
+    yield
+    app.conf.broker_url = original
+    app.close()
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The API's request budgets live in the cache: no test spends another's.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -9,96 +9,25 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from csm_teamviewer.celery import app as celery_app
 from sessions_app.models import InvitationEmail, Session
 from sessions_app.services.emails import invitation_queue, invitations_redrive
+from tests.workers import celery_env, free_port, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 LINK = "https://get.teamviewer.test/s98765432"
-WAIT_SECONDS = 30
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check: Callable[[], Any], *, what: str, log: Path | None = None, proc=None) -> Any:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
-    pytest.fail(f"Gave up waiting for {what}.\n--- worker log (tail) ---\n{tail}")
-
-
-# --- Redis, the producer in this process, SMTP, the worker ---------------------------------------
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-    try:
-        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip(f"needs Redis at {url} (set TEST_REDIS_URL)")
-    return url
-
-
-@pytest.fixture
-def queue_name(redis_url) -> Iterator[str]:
-    name = f"test-emails-{uuid.uuid4().hex[:12]}"
-    yield name
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"*{name}*"):
-        client.delete(key)
-
-
-def _use_broker(url: str) -> None:
-    # The producer caches its connection pool, and a producer pool built on it; drop both so
-    # the next publish connects to ``url``.
-    celery_app.conf.broker_url = url
-    celery_app.close()
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def producer(redis_url, queue_name, monkeypatch) -> Iterator[Callable[[str], None]]:
-    """This process publishes to the test's queue on Redis; ``producer(url)`` switches broker."""
-    for name in ("CELERY_BROKER_URL", "CELERY_BROKER_WRITE_URL"):
-        monkeypatch.delenv(name, raising=False)  # the environment would win over app.conf
-    original_url, original_queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue_name
-    _use_broker(redis_url)
-    yield _use_broker
-    celery_app.conf.task_default_queue = original_queue
-    _use_broker(original_url)
+# --- SMTP, the worker -------------------------------------------------------------------------
 
 
 class Inbox:
@@ -135,62 +64,28 @@ def smtp() -> Iterator[Callable[[int], Inbox]]:
     mail_log.setLevel(level)
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
-def worker(requires_postgres, redis_url, queue_name, tmp_path) -> Iterator[Callable[..., Any]]:
+def worker(requires_postgres, redis_url, queue_name, celery_processes) -> Callable[..., Any]:
     """``worker(smtp_port=…)`` starts ``celery worker`` on the test database and queue."""
-    started: list[tuple[subprocess.Popen, Any]] = []
-    log_path = tmp_path / "worker.log"
 
-    def start(*, smtp_port: int, **extra_env: str) -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "csm_teamviewer.settings",
-            "DATABASE_URL": _database_url(),
-            "CELERY_BROKER_URL": redis_url,
-            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-            "EMAIL_TIMEOUT": "5",
-            "DEFAULT_FROM_EMAIL": "service-desk@example.test",
-            # Same keys as this process, so encrypted columns written here read there.
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
-            "INVITATION_RETRY_BASE_SECONDS": "1",
-            **extra_env,
-        }
-        env.pop("CELERY_BROKER_WRITE_URL", None)
-        log = log_path.open("ab")
-        command = [
-            sys.executable, "-m", "celery", "-A", "csm_teamviewer", "worker", "--pool=solo", "-l", "info",
-            "-Q", queue_name, "-n", f"{queue_name}@%h", "--without-gossip", "--without-mingle",
-        ]
-        proc = subprocess.Popen(  # noqa: S603 - a fixed command line
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    def start(*, smtp_port: int, **extra_env: str):
+        env = celery_env(
+            **{
+                "CELERY_BROKER_URL": redis_url,
+                "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+                "EMAIL_TIMEOUT": "5",
+                "DEFAULT_FROM_EMAIL": "service-desk@example.test",
+                "INVITATION_RETRY_BASE_SECONDS": "1",
+                **extra_env,
+            }
         )
-        started.append((proc, log))
-        return proc
+        return celery_processes.start(
+            "worker", "--pool=solo", "-l", "info", "-Q", queue_name, "-n", f"{queue_name}@%h",
+            "--without-gossip", "--without-mingle", env=env,
+        )
 
-    start.log = log_path
-    yield start
-    for proc, log in started:
-        _stop(proc)
-        log.close()
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)  # warm shutdown: finish the current task
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    start.log = celery_processes.log
+    return start
 
 
 # --- the rows ---------------------------------------------------------------------------------

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class TokensAppConfig(AppConfig):
     name = "tokens_app"
     verbose_name = _("TeamViewer connections")
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

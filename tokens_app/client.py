@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
@@ -124,6 +125,13 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
         return max(0.0, (parsedate_to_datetime(value) - timezone.now()).total_seconds())
     except (TypeError, ValueError):
         return None
+
+
+def _timed_out(exc: requests.RequestException) -> bool:
+    # A read timeout on a method the Retry may repeat (GET, PUT) reaches requests as a
+    # MaxRetryError, which it raises as a ConnectionError: still "too slow", not "unreachable".
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.TimeoutError)
 
 
 def _code_from_location(location: str) -> str:
@@ -344,7 +352,11 @@ class TeamViewerClient:
             )
         except requests.Timeout:
             raise TeamViewerUnavailable(_("TeamViewer did not answer in time."), status_code=504) from None
-        except requests.RequestException:
+        except requests.RequestException as exc:
+            if _timed_out(exc):
+                raise TeamViewerUnavailable(
+                    _("TeamViewer did not answer in time."), status_code=504
+                ) from None
             raise TeamViewerUnavailable(status_code=503) from None
         if response.status_code >= 300:
             _raise_for_failure(response)
@@ -415,7 +427,12 @@ class TeamViewerClient:
     def close_session(self, *, access_token: str, code: str) -> None:
         """Close the session code at TeamViewer (PUT ``state=closed``; 204)."""
         try:
-            self._call("PUT", f"/sessions/{code}", access_token=access_token, json={"state": "closed"})
+            response = self._call(
+                "PUT", f"/sessions/{code}", access_token=access_token, json={"state": "closed"}
+            )
+            if response.status_code != 204 and response.content:
+                # A body that is not TeamViewer's JSON (a gateway's page) confirms nothing.
+                self._json(response)
         except TeamViewerNotFound:
             raise
         except TeamViewerRejected:

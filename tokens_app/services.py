@@ -84,6 +84,35 @@ def token_disconnect(*, agent: AbstractBaseUser) -> None:
     token_forget(agent=agent, reason="disconnected")
 
 
+def token_revoke_if_inactive(*, agent_id: int) -> bool:
+    """A deactivated agent's token: revoked at TeamViewer (refreshed first if its access token
+    is stale, so the refresh token dies too) and forgotten. True when nothing is left to do.
+
+    While TeamViewer cannot be reached the token is kept for ``tokens_revoke_inactive`` to try
+    again: forgetting it here would leave it valid at TeamViewer until it expires.
+    """
+    token = TeamViewerToken.objects.select_related("agent").filter(agent_id=agent_id).first()
+    if token is None or token.agent.is_active:
+        return True
+    agent = token.agent
+    try:
+        with_access_token(agent=agent, call=lambda access: get_client().revoke_token(access_token=access))
+    except TeamViewerLoginRequired:
+        pass  # TeamViewer already refuses both tokens (and the refresh forgot them)
+    except ServiceError as exc:
+        logger.warning("Deactivated agent %s: revoke failed (%s); will try again.", agent_id, exc.code)
+        return False
+    token_forget(agent=agent, reason="agent deactivated")
+    return True
+
+
+def tokens_revoke_inactive(*, limit: int = 100) -> int:
+    """For the cleanup: revoke and forget tokens still held for deactivated agents (a revoke
+    that failed, or agents deactivated by a bulk update, which sends no signal)."""
+    held = TeamViewerToken.objects.filter(agent__is_active=False).values_list("agent_id", flat=True)
+    return sum(token_revoke_if_inactive(agent_id=agent_id) for agent_id in list(held[:limit]))
+
+
 def token_status(*, agent: AbstractBaseUser) -> dict[str, Any]:
     token = TeamViewerToken.objects.filter(agent=agent).first()
     if token is None:
@@ -222,13 +251,19 @@ def _require_flow_token(value: str | None) -> str:
     return value
 
 
-def login_flow_begin(*, flow_id: str) -> tuple[LoginFlow, str]:
-    """Mark the flow as sent to TeamViewer (once only) and give TeamViewer's login URL."""
+def login_flow_begin(*, flow_id: str, signed_in: AbstractBaseUser | None = None) -> tuple[LoginFlow, str]:
+    """Mark the flow as sent to TeamViewer (once only) and give TeamViewer's login URL.
+
+    ``signed_in`` is whoever this browser is signed in to this server as, if anyone: a link
+    that reached another agent's browser is refused (and stays usable by its own agent), or
+    that agent's TeamViewer account would receive this agent's sessions.
+    """
     _require_flow_token(flow_id)
     now = timezone.now()
-    begun = LoginFlow.objects.filter(
-        flow_id=flow_id, status=LoginFlow.Status.PENDING, expires_at__gt=now
-    ).update(status=LoginFlow.Status.STARTED, started_at=now)
+    flows = LoginFlow.objects.filter(flow_id=flow_id, status=LoginFlow.Status.PENDING, expires_at__gt=now)
+    if signed_in is not None:
+        flows = flows.filter(agent=signed_in)
+    begun = flows.update(status=LoginFlow.Status.STARTED, started_at=now)
     if begun != 1:
         raise LoginFlowInvalid()
     flow = LoginFlow.objects.get(flow_id=flow_id)

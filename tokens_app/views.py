@@ -42,7 +42,8 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
 @require_GET
 def login_start(request: HttpRequest, flow_id: str) -> HttpResponse:
     try:
-        flow, authorize_url = services.login_flow_begin(flow_id=flow_id)
+        signed_in = request.user if request.user.is_authenticated else None
+        flow, authorize_url = services.login_flow_begin(flow_id=flow_id, signed_in=signed_in)
     except LoginFlowInvalid as exc:
         return _page(request, "oauth/error.html", {"error": exc}, status=400)
     response = HttpResponseRedirect(authorize_url)

@@ -37,6 +37,23 @@ class LaunchLinkInvalid(ServiceError):
     )
 
 
+class LaunchForStaffRefused(ServiceError):
+    """A launch link signs its holder in; for a staff account that would open Django admin."""
+
+    code = "staff_launch_refused"
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = _(
+        "Launch links are not given for staff or superuser accounts: sign in to this server with "
+        "the account's password instead."
+    )
+
+
+def _may_launch(agent: AbstractBaseUser) -> bool:
+    # An API key may name any login in X-CSM-User; a link for a staff login would turn the key
+    # into a Django admin session.
+    return agent.is_active and not (agent.is_staff or agent.is_superuser)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -46,6 +63,8 @@ def launch_link_create(
 ) -> str:
     """A new link for ``agent`` on ``incident_id``; the URL is the only place the token exists."""
     _require_page_for(incident_id)
+    if not _may_launch(agent):
+        raise LaunchForStaffRefused()
     token = secrets.token_urlsafe(32)
     LaunchLink.objects.create(
         digest=_digest(token),
@@ -79,7 +98,7 @@ def launch_link_redeem(*, token: str) -> LaunchLink:
     if spent != 1:
         raise LaunchLinkInvalid()
     link = LaunchLink.objects.select_related("agent").get(digest=digest)
-    if not link.agent.is_active:
+    if not _may_launch(link.agent):  # deactivated, or made staff, since the link was made
         raise LaunchLinkInvalid()
     return link
 

@@ -98,6 +98,15 @@ def _reclaim_if_stale(session: Session) -> bool:
     ).delete()
     if deleted:
         logger.warning("Deleted the stale reservation %s for incident %s.", session.pk, session.incident_id)
+        # Its process died mid-create: the evidence that lets reconciliation look at TeamViewer.
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=session.agent,
+            incident_id=session.incident_id,
+            outcome="stale_reservation",
+            detail=f"reservation {session.pk} of a create that never finished",
+            via="create",
+        )
     return bool(deleted)
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
@@ -26,6 +26,7 @@ from csm_teamviewer.errors import (
     Invalid,
     PermissionDenied,
     ServiceError,
+    ServiceUnavailable,
     TeamViewerLoginRequired,
     TeamViewerNotFound,
     TeamViewerRejected,
@@ -37,6 +38,7 @@ from tokens_app.services import login_required_error, with_access_token
 from ..models import AuditEvent, InvitationEmail, Session
 from .audit import audit_record
 from .emails import SUPPORTED_LANGUAGES, invitation_queue
+from .reconcile import reconcile_due, sessions_reconcile
 from .reservations import reservation_await, reservation_claim, reservation_fill, reservation_release
 
 logger = logging.getLogger(__name__)
@@ -124,6 +126,7 @@ def session_create(
 
 
 def _create(*, agent: AbstractBaseUser, args: dict[str, Any]) -> tuple[Session, bool]:
+    _reconcile_first(agent=agent, args=args)
     # Twice: when the session we met goes away (its TeamViewer call failed, or it had expired),
     # try once more.
     for _attempt in range(2):
@@ -136,6 +139,17 @@ def _create(*, agent: AbstractBaseUser, args: dict[str, Any]) -> tuple[Session, 
     raise TeamViewerUnavailable(
         _("Another request creating this incident's session failed just now. Try again."), status_code=503
     )
+
+
+def _reconcile_first(*, agent: AbstractBaseUser, args: dict[str, Any]) -> None:
+    # The pair's last create may have left a session at TeamViewer only: settle it before
+    # making another, so the incident never has two.
+    if not reconcile_due(agent=agent, incident_id=args["incident_id"]):
+        return
+    try:
+        sessions_reconcile(agent=agent, incident_id=args["incident_id"])
+    except TeamViewerLoginRequired:
+        raise login_required_error(agent=agent, action="create", args=args) from None
 
 
 def _reservation_fields(args: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +176,32 @@ def _fill(session: Session, *, agent: AbstractBaseUser, args: dict[str, Any]) ->
     except BaseException:
         reservation_release(session=session)
         raise
-    return _open(session, remote=remote, agent=agent, args=args)
+    try:
+        return _open(session, remote=remote, agent=agent, args=args)
+    except DatabaseError:
+        _undo(session, remote=remote, agent=agent)
+        raise ServiceUnavailable() from None
+
+
+def _undo(session: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -> None:
+    """TeamViewer made the session but we could not record it: close it there, drop the row.
+
+    Best effort on both sides; whatever is left (an open session at TeamViewer, a reservation
+    here) is what reconciliation finds and settles later.
+    """
+    logger.error("Could not record TeamViewer session %s; closing it there.", remote.code)
+    try:
+        with_access_token(
+            agent=agent, call=lambda token: get_client().close_session(access_token=token, code=remote.code)
+        )
+    except (ServiceError, DatabaseError) as exc:
+        logger.warning(
+            "TeamViewer session %s stays open for reconciliation (%s).", remote.code, type(exc).__name__
+        )
+    try:
+        reservation_release(session=session)
+    except DatabaseError:
+        logger.warning("Reservation %s stays for reconciliation.", session.pk)
 
 
 def _create_remote(access_token: str, session: Session) -> RemoteSession:

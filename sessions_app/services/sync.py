@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import F
 from django.utils import timezone
 
 from csm_teamviewer.errors import ServiceError, TeamViewerNotFound
@@ -20,6 +21,7 @@ from tokens_app.services import with_access_token
 
 from ..models import AuditEvent, Session
 from .audit import audit_record
+from .pacing import RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +86,26 @@ def _move(session: Session, state: str, *, detail: str) -> bool:
         via="page",
     )
     return True
+
+
+def sessions_sync_batch(*, limit: int, rate_limit: float | None = None) -> int:
+    """The periodic sync: ask about up to ``limit`` open sessions, least recently taken first.
+
+    Paced by ``TEAMVIEWER_RATE_LIMIT``; a session asked about within ``SESSION_SYNC_SECONDS``
+    (by the incident page, or another run) is skipped. Returns how many changed state.
+    """
+    now = timezone.now()
+    batch = list(
+        Session.objects.filter(state__in=SYNCED_STATES, valid_until__gt=now)
+        .exclude(code="")
+        .select_related("agent")
+        .order_by(F("synced_at").asc(nulls_first=True), "created_at")[:limit]
+    )
+    # Taken now, asked or not: the next run starts with the sessions after these.
+    Session.objects.filter(pk__in=[session.pk for session in batch]).update(synced_at=now)
+    limiter = RateLimiter(settings.TEAMVIEWER_RATE_LIMIT if rate_limit is None else rate_limit)
+    changed = 0
+    for session in batch:
+        limiter.acquire()
+        changed += len(sessions_sync(sessions=[session]))
+    return changed

@@ -90,6 +90,7 @@ def test_waiting_on_a_reservation_is_bounded(agent, tv, tv_token, no_sleep, monk
 
 def test_a_stale_reservation_from_a_dead_process_is_reclaimed(agent, tv, tv_token):
     _reservation(agent, created_at=timezone.now() - timedelta(hours=1))
+    tv.get(TV_SESSIONS, json={"sessions": []})  # reconciliation first: TeamViewer never made it
     tv.post(TV_SESSIONS, json=tv_session_body())
     session, created = session_create(agent=agent, incident_id="INC-9", send_email=False)
     assert created is True
