@@ -3,14 +3,17 @@
 ``ENCRYPTION_KEYS`` is a list: the first key encrypts, every key decrypts, so a new key can be
 put first and the old rows re-encrypted later (``manage.py rotate_encryption_keys``).
 """
+
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import setting_changed
 from django.db import models
 
@@ -78,6 +81,25 @@ class EncryptedTextField(models.TextField):
         if value is None:
             return None
         return encrypt(value)
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """JSON (dicts, lists, plain values) kept as ciphertext of its text; ``None`` stays NULL.
+
+    A subclass of ``EncryptedTextField``, so key rotation finds it like any other secret.
+    """
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        text = super().from_db_value(value, expression, connection)
+        return None if text is None else json.loads(text)
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return encrypt(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 def encrypted_fields() -> dict[type[models.Model], list[str]]:

@@ -3,6 +3,7 @@
 The mApp keeps one login's state and PKCE verifier in global stored values, so two agents
 logging in at once overwrite each other. Here every pending login is a row of its own.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -14,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from csm_teamviewer.crypto import EncryptedTextField
+from csm_teamviewer.crypto import EncryptedJSONField, EncryptedTextField
 
 
 class TeamViewerToken(models.Model):
@@ -88,7 +89,8 @@ class LoginFlow(models.Model):
     action_args = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     # What the resumed action produced (or its error's code and detail), for the page to show.
-    result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # Encrypted: a resumed create's answer holds the session's supporter link.
+    result = EncryptedJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_flow_expiry)
     started_at = models.DateTimeField(null=True, blank=True)

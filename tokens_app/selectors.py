@@ -1,4 +1,5 @@
 """Reading login flows."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,3 +26,26 @@ def login_flow_status(*, flow_id: str, agent: AbstractBaseUser) -> dict[str, Any
     unfinished = flow.status in (LoginFlow.Status.PENDING, LoginFlow.Status.STARTED)
     status = "expired" if unfinished and flow.is_expired else flow.status
     return {"status": status, "result": flow.result if not unfinished else {}}
+
+
+# The links that let whoever holds them into a session as its supporter (TeamViewer admin).
+SESSION_LINK_KEYS = frozenset({"supporter_link", "webclient_supporter_link"})
+
+
+def login_flow_result(*, flow: LoginFlow, viewer: AbstractBaseUser | None) -> dict[str, Any]:
+    """The flow's result as ``viewer`` may see it: session links only for the flow's own agent.
+
+    The pop-up's done page reaches whichever browser holds the login cookie; that browser need
+    not be signed in here as the agent the login was for.
+    """
+    if viewer is not None and viewer.is_authenticated and viewer.pk == flow.agent_id:
+        return flow.result
+    return _without_session_links(flow.result)
+
+
+def _without_session_links(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: None if k in SESSION_LINK_KEYS else _without_session_links(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_session_links(item) for item in value]
+    return value

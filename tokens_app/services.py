@@ -5,6 +5,7 @@ one caller takes a short lease on the row and refreshes, the others wait for its
 lease is a conditional UPDATE, not a transaction held across the network call, and it works the
 same on PostgreSQL and SQLite.
 """
+
 from __future__ import annotations
 
 import logging
@@ -80,7 +81,9 @@ def token_disconnect(*, agent: AbstractBaseUser) -> None:
     try:
         get_client().revoke_token(access_token=token.access_token)
     except (TeamViewerUnavailable, TeamViewerRateLimited) as exc:
-        logger.warning("Could not revoke agent %s's token at TeamViewer (%s); forgetting it here.", agent.pk, exc.code)
+        logger.warning(
+            "Could not revoke agent %s's token at TeamViewer (%s); forgetting it here.", agent.pk, exc.code
+        )
     token_forget(agent=agent, reason="disconnected")
 
 
@@ -106,6 +109,27 @@ def token_revoke_if_inactive(*, agent_id: int) -> bool:
     return True
 
 
+def token_revoke_detached(*, agent_id: int, access_token: str, refresh_token: str, stale: bool) -> bool:
+    """Revoke at TeamViewer tokens no row holds any more (their agent was deleted). True when done.
+
+    The values were read before the delete. A stale access token is refreshed first, so the
+    revoke kills the refresh token too. There is no row left to retry from: a failure is logged
+    (no token in it) and the refresh token stays valid at TeamViewer until it lapses.
+    """
+    try:
+        if stale and refresh_token:
+            access_token = get_client().refresh_tokens(refresh_token=refresh_token).access_token
+        elif stale:
+            return True  # expired and not refreshable: TeamViewer already refuses it
+        get_client().revoke_token(access_token=access_token)
+    except TeamViewerLoginRequired:
+        return True  # TeamViewer already refuses it
+    except ServiceError as exc:
+        logger.warning("Deleted agent %s: revoke at TeamViewer failed (%s).", agent_id, exc.code)
+        return False
+    return True
+
+
 def tokens_revoke_inactive(*, limit: int = 100) -> int:
     """For the cleanup: revoke and forget tokens still held for deactivated agents (a revoke
     that failed, or agents deactivated by a bulk update, which sends no signal)."""
@@ -126,7 +150,9 @@ def token_ping(*, agent: AbstractBaseUser) -> bool:
 
     Raises ``TeamViewerLoginRequired`` without a usable token, and TeamViewer's typed errors.
     """
-    return with_access_token(agent=agent, call=lambda access_token: get_client().ping(access_token=access_token))
+    return with_access_token(
+        agent=agent, call=lambda access_token: get_client().ping(access_token=access_token)
+    )
 
 
 def token_access(*, agent: AbstractBaseUser, stale_access_token: str | None = None) -> str:
@@ -150,7 +176,9 @@ def token_access(*, agent: AbstractBaseUser, stale_access_token: str | None = No
         if _claim_refresh(token):
             return _refresh(token).access_token
         if time.monotonic() > deadline:
-            raise TeamViewerUnavailable(_("A token refresh for this agent is taking too long."), status_code=504)
+            raise TeamViewerUnavailable(
+                _("A token refresh for this agent is taking too long."), status_code=504
+            )
         time.sleep(REFRESH_POLL_SECONDS)
 
 
@@ -320,7 +348,12 @@ def _resume(flow: LoginFlow) -> dict[str, Any]:
     if not resume.is_registered(flow.action):
         # A flow stored before a deploy that dropped its action: the login itself still counts.
         logger.warning("Login flow %s names no registered action %r.", flow.pk, flow.action)
-        return {"ok": False, "action": flow.action, "code": "error", "detail": str(ServiceError.default_detail)}
+        return {
+            "ok": False,
+            "action": flow.action,
+            "code": "error",
+            "detail": str(ServiceError.default_detail),
+        }
     try:
         result = resume.run(flow.action, agent=flow.agent, args=flow.action_args)
     except ServiceError as exc:
@@ -334,7 +367,9 @@ def _finish(flow: LoginFlow, status: str, result: dict[str, Any]) -> None:
     flow.save(update_fields=["status", "result"])
 
 
-def login_flows_purge(*, now: datetime | None = None, keep_finished_for: timedelta = timedelta(days=1)) -> int:
+def login_flows_purge(
+    *, now: datetime | None = None, keep_finished_for: timedelta = timedelta(days=1)
+) -> int:
     """Delete expired logins and finished ones older than ``keep_finished_for``."""
     now = now or timezone.now()
     stale = Q(expires_at__lte=now) & (Q(used_at__isnull=True) | Q(used_at__lte=now - keep_finished_for))

@@ -3,6 +3,7 @@
 Both run in the pop-up window the incident page opens; the callback page tells its opener the
 outcome and closes itself, so the agent never has to press a "part 2" button.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -86,18 +87,23 @@ def login_callback(request: HttpRequest) -> HttpResponse:
             return _page(request, template, {"flow": flow, "error": None}, status=400)
         flow = services.login_flow_complete(state=state, code=code, browser_flow_id=browser_flow_id)
     except ServiceError as exc:
-        return _page(request, "oauth/error.html", {"error": exc}, status=400 if isinstance(exc, LoginFlowInvalid) else 502)
-    return _page(request, "oauth/done.html", {"flow": flow, "message": _opener_message(flow)})
+        return _page(
+            request,
+            "oauth/error.html",
+            {"error": exc},
+            status=400 if isinstance(exc, LoginFlowInvalid) else 502,
+        )
+    return _page(request, "oauth/done.html", {"flow": flow, "message": _opener_message(request, flow)})
 
 
-def _opener_message(flow) -> dict:
-    """What the pop-up posts to the incident page that opened it."""
+def _opener_message(request: HttpRequest, flow) -> dict:
+    """What the pop-up posts to the incident page that opened it (never cached: ``never_cache``)."""
     return {
         "source": "csm-teamviewer",
         "type": "teamviewer-login",
         "flow": flow.flow_id,
         "status": flow.status,
-        "result": flow.result,
+        "result": selectors.login_flow_result(flow=flow, viewer=request.user),
     }
 
 

@@ -13,6 +13,8 @@
    rows with them; audit events stay, unlinked).
 3. Used or expired login flows, tokens that can no longer be refreshed and spent or expired
    launch links are purged, and invitations stuck in the outbox are re-driven.
+4. Tokens still held for deactivated agents (a revoke that failed, a bulk deactivation) are
+   revoked at TeamViewer and forgotten.
 
 Two runs at once (two beats by mistake) are safe: a run claims the sessions it will close with
 one conditional UPDATE (its own claim id, and a lease that lapses only if the run died), so no
@@ -43,7 +45,13 @@ from csm_teamviewer.errors import (
     TeamViewerRejected,
 )
 from tokens_app.client import get_client
-from tokens_app.services import login_flows_purge, token_access, token_forget, tokens_purge_dead
+from tokens_app.services import (
+    login_flows_purge,
+    token_access,
+    token_forget,
+    tokens_purge_dead,
+    tokens_revoke_inactive,
+)
 
 from ..models import AuditEvent, Session
 from .emails import REDRIVE_BATCH, invitations_redrive
@@ -88,6 +96,7 @@ class CleanupResult:
     deleted: int = 0  # finished sessions past SESSION_RETENTION_DAYS
     login_flows: int = 0
     tokens: int = 0
+    revoked_tokens: int = 0  # deactivated agents' tokens revoked at TeamViewer and forgotten
     launch_links: int = 0
     invitations: int = 0  # outbox rows handed to a worker again
 
@@ -106,6 +115,8 @@ def sessions_cleanup(
         result,
         deleted=sessions_delete_old(limit=limit, now=now),
         login_flows=login_flows_purge(now=now),
+        # Before the purge: a deactivated agent's token is revoked while it still can be.
+        revoked_tokens=tokens_revoke_inactive(),
         tokens=tokens_purge_dead(now=now),
         launch_links=launch_links_purge(now=now),
         invitations=invitations_redrive(limit=REDRIVE_BATCH),

@@ -5,6 +5,7 @@ TeamViewer does not tell us when the customer opens their link, so the page asks
 ``SESSION_SYNC_SECONDS`` per process however many agents watch it, to stay far below
 TeamViewer's rate limits. A failure to ask changes nothing: the page shows what it last knew.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,6 +20,7 @@ from csm_teamviewer.errors import ServiceError, TeamViewerNotFound
 from tokens_app.client import RemoteSession, get_client
 from tokens_app.services import with_access_token
 
+from ..cache_guard import cache_or
 from ..models import AuditEvent, Session
 from .audit import audit_record
 from .pacing import RateLimiter
@@ -26,21 +28,40 @@ from .pacing import RateLimiter
 logger = logging.getLogger(__name__)
 
 SYNCED_STATES = (Session.State.OPEN, Session.State.ACTIVE)
+# The audit's "via" for state changes the periodic sync (beat) found.
+VIA_PERIODIC = "sync"
 
 
-def sessions_sync(*, sessions: Iterable[Session]) -> list[Session]:
-    """Ask TeamViewer about each open or active session (when due); returns those that changed."""
-    return [session for session in sessions if _due(session) and _sync(session)]
+def sessions_sync(*, sessions: Iterable[Session], via: str = "page") -> list[Session]:
+    """Ask TeamViewer about each open or active session (when due); returns those that changed.
+
+    ``via`` is what asked (the incident page, the periodic sync), for the audit. While the cache
+    is down nothing is asked: without it the pollers could not share out the questions.
+    """
+    changed = []
+    for session in sessions:
+        due = _due(session)
+        if due is None:
+            break
+        if due and _sync(session, via=via):
+            changed.append(session)
+    return changed
 
 
-def _due(session: Session) -> bool:
+def _due(session: Session) -> bool | None:
+    """Whether this caller asks about ``session`` now; None when the cache is down."""
     if session.state not in SYNCED_STATES or not session.code or session.is_past_lifetime:
         return False
     # cache.add is atomic: of the pollers that meet a due session, one asks TeamViewer.
-    return cache.add(f"sessions_app:sync:{session.pk}", True, timeout=settings.SESSION_SYNC_SECONDS)
+    key = f"sessions_app:sync:{session.pk}"
+    return cache_or(
+        lambda: cache.add(key, True, timeout=settings.SESSION_SYNC_SECONDS),
+        fallback=None,
+        skipped="Session state sync skipped",
+    )
 
 
-def _sync(session: Session) -> bool:
+def _sync(session: Session, *, via: str) -> bool:
     try:
         remote = with_access_token(
             agent=session.agent,
@@ -48,11 +69,13 @@ def _sync(session: Session) -> bool:
         )
     except TeamViewerNotFound:
         # Like close: a session TeamViewer no longer knows is over.
-        return _move(session, Session.State.CLOSED, detail="TeamViewer no longer knows this session.")
+        return _move(
+            session, Session.State.CLOSED, detail="TeamViewer no longer knows this session.", via=via
+        )
     except ServiceError as exc:
         logger.info("Could not ask TeamViewer about session %s: %s", session.pk, exc.code)
         return False
-    return _move(session, _state_of(remote, session), detail="")
+    return _move(session, _state_of(remote, session), detail="", via=via)
 
 
 def _state_of(remote: RemoteSession, session: Session) -> str:
@@ -64,7 +87,7 @@ def _state_of(remote: RemoteSession, session: Session) -> str:
     return Session.State.OPEN
 
 
-def _move(session: Session, state: str, *, detail: str) -> bool:
+def _move(session: Session, state: str, *, detail: str, via: str) -> bool:
     if state == session.state:
         return False
     now = timezone.now()
@@ -83,7 +106,7 @@ def _move(session: Session, state: str, *, detail: str) -> bool:
         session=session,
         outcome=state,
         detail=detail or f"{previous} -> {state}",
-        via="page",
+        via=via,
     )
     return True
 
@@ -107,5 +130,5 @@ def sessions_sync_batch(*, limit: int, rate_limit: float | None = None) -> int:
     changed = 0
     for session in batch:
         limiter.acquire()
-        changed += len(sessions_sync(sessions=[session]))
+        changed += len(sessions_sync(sessions=[session], via=VIA_PERIODIC))
     return changed

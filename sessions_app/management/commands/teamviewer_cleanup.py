@@ -6,7 +6,8 @@ from sessions_app.services.cleanup import sessions_cleanup
 class Command(BaseCommand):
     help = (
         "Close at TeamViewer the sessions past their lifetime, delete old closed ones, purge expired "
-        "sign-ins, dead tokens and launch links, and re-drive stuck invitations (the scheduled cleanup)."
+        "sign-ins, dead tokens and launch links, re-drive stuck invitations and revoke deactivated agents' "
+        "tokens (the scheduled cleanup)."
     )
 
     def add_arguments(self, parser):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             f"Deleted old sessions: {result.deleted}",
             f"Purged login flows: {result.login_flows}",
             f"Purged dead tokens: {result.tokens}",
+            f"Revoked tokens of deactivated agents: {result.revoked_tokens}",
             f"Purged launch links: {result.launch_links}",
             f"Re-driven invitations: {result.invitations}",
         ]
