@@ -34,7 +34,7 @@ from .serializers import (
     session_data,
 )
 from .services.sessions import session_close, session_create, session_email, session_join
-from .throttles import AgentThrottle, ApiKeyThrottle
+from .throttles import AgentThrottle, ApiKeyThrottle, throttles_refusing
 
 VIA = "api"
 
@@ -95,6 +95,20 @@ class SessionPagination(LimitOffsetPagination):
     # A larger OFFSET overflows the database's integer.
     max_offset = 2**31 - 1
 
+    def paginate_queryset(self, queryset: Any, request: Request, view: APIView | None = None) -> list[Any]:
+        # The page first: a page that ends short of the limit gives the count without a COUNT query.
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        page = list(queryset[self.offset : self.offset + self.limit])
+        if 0 < len(page) < self.limit or (not page and self.offset == 0):
+            self.count = self.offset + len(page)
+        else:
+            self.count = self.get_count(queryset)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        return page
+
     def get_limit(self, request: Request) -> int:
         return self._whole_number(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
 
@@ -139,6 +153,12 @@ class AgentApi(APIView):
         if request.method == "POST":
             # Parse now, so a malformed or oversized body is refused before anything is done.
             _ = request.data
+
+    def check_throttles(self, request: Request) -> None:
+        # Both budgets in one cache round trip; the longest wait is the one to report.
+        refusing = throttles_refusing(self.get_throttles(), request)
+        if refusing:
+            self.throttled(request, max(throttle.wait() for throttle in refusing))
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, RequestDataTooBig):

@@ -7,22 +7,24 @@ per window ("600/min", "120/min"; an empty rate switches the budget off).
 DRF's ``SimpleRateThrottle`` reads, edits and writes a list of timestamps, so two processes can
 both let a request through; here each window is one counter that ``cache.incr`` bumps atomically
 (on Redis across every web process, with ``CACHE_URL``). A fixed window may let up to twice the
-rate through across a window boundary, which is fine for a flood guard.
+rate through across a window boundary, which is fine for a flood guard. On Redis every budget a
+request spends is counted in one round trip (a small script that increments and sets the expiry
+atomically); other cache backends take ``add`` and ``incr`` per budget.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-logger = logging.getLogger(__name__)
+from .cache_guard import cache_or
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -38,6 +40,17 @@ def parse_rate(rate: str) -> tuple[int, int] | None:
         raise ImproperlyConfigured(f"A throttle rate looks like '120/min'; got {rate!r}.") from None
 
 
+# INCR each key; a new counter expires with its window. One script: atomic, one round trip.
+_COUNT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+end
+return counts
+"""
+
+
 class WindowThrottle(BaseThrottle):
     """At most N requests per fixed window for each identity ``ident`` names."""
 
@@ -47,33 +60,63 @@ class WindowThrottle(BaseThrottle):
     def ident(self, request: Request) -> str | None:
         raise NotImplementedError
 
-    def allow_request(self, request: Request, view: object) -> bool:
+    def budget(self, request: Request) -> tuple[str, int] | None:
+        """(counter key, limit) of this request's window; None when no budget applies."""
         rate = parse_rate(getattr(settings, self.setting))
         ident = self.ident(request)
         if rate is None or ident is None:
-            return True
+            return None
         limit, self.window = rate
         now = time.time()
         window_start = int(now // self.window) * self.window
         self.retry_after = max(1, math.ceil(window_start + self.window - now))
-        try:
-            return self._count(f"throttle:{self.scope}:{ident}:{window_start}") <= limit
-        except Exception as exc:  # noqa: BLE001 - any cache backend's outage, whatever it raises
-            # A flood guard must not take the API down with the cache: let the request through.
-            logger.warning("Request budget not checked, the cache is unavailable: %s", type(exc).__name__)
-            return True
+        return f"throttle:{self.scope}:{ident}:{window_start}", limit
 
-    def _count(self, key: str) -> int:
-        # add() is a no-op when the counter exists; incr() is atomic on Redis and in memory.
-        cache.add(key, 0, timeout=self.window + 1)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=self.window + 1)
-            return 1
+    def allow_request(self, request: Request, view: object) -> bool:
+        return not throttles_refusing([self], request)
 
     def wait(self) -> float:
         return self.retry_after
+
+
+def throttles_refusing(throttles: list[WindowThrottle], request: Request) -> list[WindowThrottle]:
+    """The throttles whose budget this request exceeds; every budget counted in one go."""
+    budgets = [(throttle, budget) for throttle in throttles if (budget := throttle.budget(request))]
+    if not budgets:
+        return []
+    # A flood guard must not take the API down with the cache: while it is down, let requests through.
+    counts = cache_or(
+        lambda: _count([(key, throttle.window + 1) for throttle, (key, _limit) in budgets]),
+        fallback=None,
+        skipped="Request budget not checked",
+    )
+    if counts is None:
+        return []
+    return [
+        throttle for (throttle, (_key, limit)), count in zip(budgets, counts, strict=True) if count > limit
+    ]
+
+
+def _count(windows: list[tuple[str, int]]) -> list[int]:
+    """Each counter bumped by one (created with its timeout when new): the new values."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        keys = [backend.make_and_validate_key(key) for key, _timeout in windows]
+        client = backend._cache.get_client(write=True)
+        return [
+            int(n) for n in client.register_script(_COUNT_SCRIPT)(keys=keys, args=[t for _k, t in windows])
+        ]
+    return [_count_generic(key, timeout) for key, timeout in windows]
+
+
+def _count_generic(key: str, timeout: int) -> int:
+    # add() is a no-op when the counter exists; incr() is atomic in memory.
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=timeout)
+        return 1
 
 
 class ApiKeyThrottle(WindowThrottle):

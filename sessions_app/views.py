@@ -90,6 +90,23 @@ def _badge(session: Session) -> str:
     return session.state
 
 
+# What the page and its list show of each session (templates/incidents/_sessions.html).
+PAGE_FIELDS = (
+    "incident_id",
+    "agent__username",
+    "code",
+    "state",
+    "requester_name",
+    "requester_email",
+    "description",
+    "valid_until",
+    "created_at",
+    "closed_at",
+    "email_status",
+    "email_sent_at",
+)
+
+
 def session_rows(sessions: list[Session], *, viewer: AbstractBaseUser) -> list[SessionRow]:
     return [
         SessionRow(
@@ -102,8 +119,8 @@ def session_rows(sessions: list[Session], *, viewer: AbstractBaseUser) -> list[S
 
 
 def _list_context(request: HttpRequest, incident_id: str) -> dict[str, Any]:
-    # The page never shows the supporter links: not decrypting them saves two decryptions a row.
-    sessions = list(session_list(incident_id=incident_id).defer("supporter_link", "webclient_supporter_link"))
+    # Only what the page shows: no supporter links to decrypt, and of the agent only the login.
+    sessions = list(session_list(incident_id=incident_id).only(*PAGE_FIELDS))
     rows = session_rows(sessions, viewer=request.user)
     return {
         "incident_id": incident_id,

@@ -157,7 +157,7 @@ def test_the_report_says_which_targets_are_missed():
     results = {
         "create": {"1": entry(1.2, 1, 9), "32": entry(1, 0.7, 9)},
         "list": {"1": entry(1.0, 1, 4), "100": entry(1.6, 1, 4)},
-        "page": {"1": entry(1.0, 1, 3), "100": entry(1.0, 1, 4)},
+        "page": {"1": entry(1.0, 1, 3), "10": entry(1.0, 1, 4), "100": entry(1.0, 1, 5)},
         "cleanup": {"missing": "not there yet"},
         "token_refresh": {"upstream_refresh_calls": 1, "errors": 0},
         "memory": {"web": {"max_child_mib": 160.0}},

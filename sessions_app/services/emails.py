@@ -43,11 +43,12 @@ def invitation_queue(
     requested_by: AbstractBaseUser | None,
     to: str | None = None,
     language: str | None = None,
+    marked: bool = False,
 ) -> InvitationEmail:
     """Write the invitation to the outbox and hand it to a worker once the transaction commits.
 
     Call inside the transaction that creates or changes the session, so that both land or
-    neither does.
+    neither does. ``marked``: that transaction already set the session's email status to queued.
     """
     email = InvitationEmail.objects.create(
         session=session,
@@ -55,7 +56,8 @@ def invitation_queue(
         language=invitation_language(requested=language, session=session),
         requested_by=requested_by,
     )
-    Session.objects.filter(pk=session.pk).update(email_status=Session.EmailStatus.QUEUED)
+    if not marked:
+        Session.objects.filter(pk=session.pk).update(email_status=Session.EmailStatus.QUEUED)
     session.email_status = Session.EmailStatus.QUEUED
     transaction.on_commit(lambda: _enqueue(email.pk))
     return email

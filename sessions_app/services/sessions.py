@@ -115,24 +115,23 @@ def session_create(
         "language": language,
     }
     try:
-        session, created = _create(agent=agent, args=args)
+        session, created = _create(agent=agent, args=args, via=via)
     except ServiceError as exc:
         _audit_failure(action=Action.CREATE, actor=agent, exc=exc, incident_id=incident_id, via=via)
         raise
-    audit_record(
-        action=Action.CREATE, actor=agent, session=session, outcome="ok" if created else "existing", via=via
-    )
+    if not created:  # a new session's audit row is written with it, in _open
+        audit_record(action=Action.CREATE, actor=agent, session=session, outcome="existing", via=via)
     return session, created
 
 
-def _create(*, agent: AbstractBaseUser, args: dict[str, Any]) -> tuple[Session, bool]:
+def _create(*, agent: AbstractBaseUser, args: dict[str, Any], via: str) -> tuple[Session, bool]:
     _reconcile_first(agent=agent, args=args)
     # Twice: when the session we met goes away (its TeamViewer call failed, or it had expired),
     # try once more.
     for _attempt in range(2):
         reservation = reservation_claim(agent=agent, fields=_reservation_fields(args))
         if reservation is not None:
-            return _fill(reservation, agent=agent, args=args), True
+            return _fill(reservation, agent=agent, args=args, via=via), True
         existing = reservation_await(agent=agent, incident_id=args["incident_id"])
         if existing is not None:
             return existing, False
@@ -163,7 +162,7 @@ def _reservation_fields(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _fill(session: Session, *, agent: AbstractBaseUser, args: dict[str, Any]) -> Session:
+def _fill(session: Session, *, agent: AbstractBaseUser, args: dict[str, Any], via: str) -> Session:
     try:
         remote = with_access_token(agent=agent, call=lambda token: _create_remote(token, session))
     except TeamViewerLoginRequired:
@@ -177,7 +176,7 @@ def _fill(session: Session, *, agent: AbstractBaseUser, args: dict[str, Any]) ->
         reservation_release(session=session)
         raise
     try:
-        return _open(session, remote=remote, agent=agent, args=args)
+        return _open(session, remote=remote, agent=agent, args=args, via=via)
     except DatabaseError:
         _undo(session, remote=remote, agent=agent)
         raise ServiceUnavailable() from None
@@ -231,9 +230,9 @@ def _require_storable(remote: RemoteSession) -> None:
 
 
 def _open(
-    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, args: dict[str, Any]
+    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, args: dict[str, Any], via: str
 ) -> Session:
-    """Turn the reservation into an open session and queue its invitation, in one transaction."""
+    """Turn the reservation into an open session, queue its invitation and audit it: one commit."""
     session.code = remote.code
     session.end_customer_link = remote.end_customer_link
     session.supporter_link = remote.supporter_link
@@ -248,11 +247,17 @@ def _open(
         "valid_until",
         "state",
     ]
+    invite = args["send_email"] and bool(session.requester_email)
+    if invite:
+        # Written with the fill: the invitation below is queued in the same transaction.
+        session.email_status = Session.EmailStatus.QUEUED
+        fields.append("email_status")
     with transaction.atomic():
         if not reservation_fill(session=session, fields=fields):
             _lost_reservation(session)
-        if args["send_email"] and session.requester_email:
-            invitation_queue(session=session, requested_by=agent, language=args["language"])
+        if invite:
+            invitation_queue(session=session, requested_by=agent, language=args["language"], marked=True)
+        audit_record(action=Action.CREATE, actor=agent, session=session, outcome="ok", via=via)
     return session
 
 

@@ -27,7 +27,8 @@ def targets(results: dict) -> list[dict]:
             continue
         most = max(entry["ours"]["queries_max"] or 0 for entry in by_size.values())
         counts = [entry["ours"]["queries_max"] for entry in by_size.values()]
-        flat = len(set(counts)) == 1
+        # No query per row; a full page may take one more (its COUNT: a short page skips it).
+        flat = max(counts) - min(counts) <= 1
         checks.append(
             _check(
                 f"{name} queries per request (1/10/100 sessions)",

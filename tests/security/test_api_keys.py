@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -249,6 +250,36 @@ def test_web_processes_sharing_redis_never_let_more_than_the_budget_through(sett
             thread.join(timeout=30)
     assert len(allowed) == 40
     assert allowed.count(True) == 10
+
+
+def test_on_redis_both_budgets_are_counted_and_expire_with_their_window(
+    settings, api_key, agent, other_agent
+):
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis: run with TEST_REDIS_URL=redis://... (the test command does)")
+    prefix = f"throttle-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.API_THROTTLE_PER_KEY = "4/min"
+    settings.API_THROTTLE_PER_AGENT = "2/min"
+    with time_machine.travel(NOON, tick=False):
+        mine = _statuses(client_for(api_key, agent.username), 3)
+        theirs = client_for(api_key, other_agent.username).get(ME)
+        again = client_for(api_key, other_agent.username).get(ME)
+    # The agent's budget stops its third call; the key's stops the fifth (refused calls count too).
+    assert mine == [200, 200, 429]
+    assert (theirs.status_code, again.status_code) == (200, 429)
+    assert again.json()["retry_after"] == 50
+    redis = caches["default"]._cache.get_client(write=True)
+    keys = redis.keys(f"{prefix}:*")
+    assert len(keys) == 3  # the key's window and each agent's
+    assert all(0 < redis.ttl(key) <= 61 for key in keys)
 
 
 def test_a_cache_outage_lets_requests_through_and_says_so(api, settings, caplog):

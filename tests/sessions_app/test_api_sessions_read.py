@@ -55,6 +55,24 @@ def test_list_is_paginated(api, agent):
 
 
 @pytest.mark.parametrize(
+    ("params", "count", "shown", "links"),
+    [
+        ({"limit": 2, "offset": 4}, 5, 1, (False, True)),  # a short last page: counted from the page
+        ({"limit": 5}, 5, 5, (False, False)),  # a full page: counted by the database
+        ({"limit": 2, "offset": 5}, 5, 0, (False, True)),  # past the end
+        ({"limit": 2, "offset": 9}, 5, 0, (False, True)),
+        ({"incident_id": "INC-none"}, 0, 0, (False, False)),
+    ],
+)
+def test_every_page_tells_the_whole_count_and_its_links(api, agent, params, count, shown, links):
+    for number in range(5):
+        make_session(agent, incident_id=f"INC-{number}", code=f"s10-000-00{number}")
+    body = api.get(URL, params).json()
+    assert (body["count"], len(body["results"])) == (count, shown)
+    assert (bool(body["next"]), bool(body["previous"])) == links
+
+
+@pytest.mark.parametrize(
     ("params", "field"),
     [
         ({"limit": "abc"}, "limit"),

@@ -126,6 +126,23 @@ def test_the_create_form_is_prefilled_from_the_query_string_and_escaped(signed_i
     assert "<script>alert(1)" not in page
 
 
+def test_every_fact_of_a_session_is_escaped_in_the_list(signed_in, agent):
+    make_session(
+        agent,
+        state=Session.State.CLOSED,
+        closed_at=timezone.now(),
+        requester_name='<b>"Hanako"</b>',
+        requester_email="x&y@example.com",
+        description="line <i>one</i>\r\nline two\rthree",
+        code="s1<2>",
+    )
+    page = text_of(signed_in.get(PAGE))
+    assert "&lt;b&gt;&quot;Hanako&quot;&lt;/b&gt; <span class=\"hint\">&lt;x&amp;y@example.com&gt;</span>" in page
+    assert "<dd>line &lt;i&gt;one&lt;/i&gt;<br>line two<br>three</dd>" in page
+    assert '<h3 class="session-code" id="code-' in page and ">s1&lt;2&gt;</h3>" in page
+    assert "<b>" not in page and "<i>" not in page
+
+
 def test_an_overlong_prefill_is_cut_to_what_the_form_accepts(signed_in):
     page = text_of(signed_in.get(PAGE + "?requester_name=" + "x" * 500))
     assert 'value="' + "x" * 100 + '"' in page
