@@ -266,19 +266,23 @@ def drain_outbox(*, seconds: float) -> dict:
 _CLEANUP = (
     "import json, sys\n"
     "from tests.benchmarks.cleanup import measure_cleanup\n"
-    "print('RESULT ' + json.dumps(measure_cleanup(sessions=int(sys.argv[1]), latency_ms=50), default=str))\n"
+    "limit = float(sys.argv[2]) or None\n"
+    "print('RESULT ' + json.dumps(measure_cleanup(sessions=int(sys.argv[1]), latency_ms=50, rate_limit=limit), default=str))\n"
 )
 
 
-def measure_cleanup(env: dict[str, str], sizes: tuple[int, ...], *, timeout: float, log: Path) -> dict:
-    """The cleanup figures from ``tests/benchmarks/cleanup.py``, each in a process of its own."""
+def measure_cleanup(
+    env: dict[str, str], sizes: tuple[int, ...], *, rate_limit: float, timeout: float, log: Path
+) -> dict:
+    """The cleanup figures from ``tests/benchmarks/cleanup.py``, each in a process of its own,
+    under ``rate_limit`` requests per second to TeamViewer (0: none)."""
     if not (ROOT / "tests" / "benchmarks" / "cleanup.py").exists():
         return {"missing": "tests/benchmarks/cleanup.py is not there yet"}
     results: dict[str, dict] = {}
     for size in sizes:
         try:
             done = subprocess.run(
-                [sys.executable, "-c", _CLEANUP, str(size)],
+                [sys.executable, "-c", _CLEANUP, str(size), str(rate_limit)],
                 cwd=ROOT,
                 env=env,
                 capture_output=True,

@@ -70,7 +70,13 @@ def _cleanup_checks(cleanup: dict) -> list[dict]:
     if "missing" in entry:
         return [_check("cleanup of 1,000 at 50 ms (wall / one by one)", None, "<= 0.125", None)]
     ratio = entry.get("ratio")
-    return [_check("cleanup of 1,000 at 50 ms (wall / one by one)", ratio, "<= 0.125", _le(ratio, 0.125))]
+    checks = [_check("cleanup of 1,000 at 50 ms (wall / one by one)", ratio, "<= 0.125", _le(ratio, 0.125))]
+    limit, peak = entry.get("rate_limit"), entry.get("max_requests_per_second")
+    if limit:
+        checks.append(
+            _check("cleanup: peak requests/s at the stand-in", peak, f"<= {limit:g}", _le(peak, limit))
+        )
+    return checks
 
 
 def _le(value: float | None, limit: float) -> bool | None:
