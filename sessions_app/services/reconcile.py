@@ -42,7 +42,7 @@ from tokens_app.services import with_access_token
 
 from ..models import AuditEvent, Session
 from .audit import audit_record
-from .reservations import reservation_fill, stale_age
+from .reservations import reservation_fill, reservation_open, stale_age
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +53,6 @@ VIA = "reconcile"
 UNCERTAIN_OUTCOMES = ("teamviewer_unavailable", "service_unavailable", "stale_reservation")
 # Agents per periodic run: each costs one listing at TeamViewer (a page per 50 open sessions).
 RECONCILE_BATCH = 50
-FILLED_FIELDS = [
-    "code",
-    "end_customer_link",
-    "supporter_link",
-    "webclient_supporter_link",
-    "valid_until",
-    "state",
-]
 
 
 @dataclass
@@ -138,13 +130,7 @@ def _is_dead(row: Session) -> bool:
 
 
 def _record(row: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -> bool:
-    row.code = remote.code
-    row.end_customer_link = remote.end_customer_link
-    row.supporter_link = remote.supporter_link
-    row.webclient_supporter_link = remote.webclient_supporter_link
-    row.valid_until = remote.valid_until or row.valid_until
-    row.state = Session.State.OPEN
-    if not reservation_fill(session=row, fields=FILLED_FIELDS):
+    if not reservation_fill(session=row, fields=reservation_open(row, remote=remote)):
         return False
     logger.warning("Recorded TeamViewer session %s whose create never finished here.", remote.code)
     audit_record(action=Action.CREATE, actor=agent, session=row, outcome="reconciled", via=VIA)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.errors import TeamViewerUnavailable
+from tokens_app.client import RemoteSession
 
 from ..models import AuditEvent, Session
 from .audit import audit_record
@@ -67,6 +68,17 @@ def reservation_await(*, agent: AbstractBaseUser, incident_id: str) -> Session |
                 _("This incident's session is still being created. Try again shortly."), status_code=504
             )
         time.sleep(WAIT_POLL_SECONDS)
+
+
+def reservation_open(session: Session, *, remote: RemoteSession) -> list[str]:
+    """Put TeamViewer's session into the reservation, in memory; the fields to write."""
+    session.code = remote.code
+    session.end_customer_link = remote.end_customer_link
+    session.supporter_link = remote.supporter_link
+    session.webclient_supporter_link = remote.webclient_supporter_link
+    session.valid_until = remote.valid_until or session.valid_until
+    session.state = Session.State.OPEN
+    return ["code", "end_customer_link", "supporter_link", "webclient_supporter_link", "valid_until", "state"]
 
 
 def reservation_fill(*, session: Session, fields: list[str]) -> bool:

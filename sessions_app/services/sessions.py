@@ -39,7 +39,13 @@ from ..models import AuditEvent, InvitationEmail, Session
 from .audit import audit_record
 from .emails import SUPPORTED_LANGUAGES, invitation_queue
 from .reconcile import reconcile_due, sessions_reconcile
-from .reservations import reservation_await, reservation_claim, reservation_fill, reservation_release
+from .reservations import (
+    reservation_await,
+    reservation_claim,
+    reservation_fill,
+    reservation_open,
+    reservation_release,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -233,20 +239,7 @@ def _open(
     session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, args: dict[str, Any], via: str
 ) -> Session:
     """Turn the reservation into an open session, queue its invitation and audit it: one commit."""
-    session.code = remote.code
-    session.end_customer_link = remote.end_customer_link
-    session.supporter_link = remote.supporter_link
-    session.webclient_supporter_link = remote.webclient_supporter_link
-    session.valid_until = remote.valid_until or session.valid_until
-    session.state = Session.State.OPEN
-    fields = [
-        "code",
-        "end_customer_link",
-        "supporter_link",
-        "webclient_supporter_link",
-        "valid_until",
-        "state",
-    ]
+    fields = reservation_open(session, remote=remote)
     invite = args["send_email"] and bool(session.requester_email)
     if invite:
         # Written with the fill: the invitation below is queued in the same transaction.

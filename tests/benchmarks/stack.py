@@ -115,20 +115,11 @@ def fresh_database(database_url: str) -> None:
 
 def prepare(env: dict[str, str], log: Path) -> None:
     """Migrate, and collect the static files the manifest storage needs (once)."""
-    python = sys.executable
     with log.open("a") as out:
-        subprocess.run(
-            [python, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=out,
-            stderr=out,
-            timeout=300,
-        )
-        if not (OUT / "var" / "static" / "staticfiles.json").exists():
+
+        def manage(*command: str) -> None:
             subprocess.run(
-                [python, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                [sys.executable, "manage.py", *command, "--noinput", "-v", "0"],
                 cwd=ROOT,
                 env=env,
                 check=True,
@@ -136,6 +127,10 @@ def prepare(env: dict[str, str], log: Path) -> None:
                 stderr=out,
                 timeout=300,
             )
+
+        manage("migrate")
+        if not (OUT / "var" / "static" / "staticfiles.json").exists():
+            manage("collectstatic")
 
 
 class Processes:
