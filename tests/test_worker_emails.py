@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from sessions_app.models import InvitationEmail, Session
 from sessions_app.services.emails import invitation_queue, invitations_redrive
-from tests.workers import celery_env, free_port, wait_for
+from tests.net import free_port
+from tests.workers import celery_env, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -40,6 +40,8 @@ from typing import Any
 
 import requests
 
+from tests.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS = ("create", "list", "email", "close")
 WEIGHTS = (3, 3, 2, 2)
@@ -328,12 +330,6 @@ def print_figures(result: dict[str, Any]) -> None:
 # --- the stack, when this script starts its own ------------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _database_url(folder: Path) -> str:
@@ -507,7 +503,7 @@ def main() -> int:
             _setup_django()
             base_url, mail_dir = args.base_url.rstrip("/"), args.mail_dir
         else:
-            web_port, sandbox_port = _free_port(), _free_port()
+            web_port, sandbox_port = free_port(), free_port()
             os.environ.update(stack_environment(folder, web_port=web_port, sandbox_port=sandbox_port))
             _setup_django()
             # TeamViewer's own front ends keep connections open far longer than gunicorn's 2 s default.

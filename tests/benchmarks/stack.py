@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "artifacts" / "benchmarks"
 START_SECONDS = 60
@@ -33,12 +35,6 @@ def answers(port: int, host: str = "127.0.0.1") -> bool:
             return True
     except OSError:
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -24,6 +24,7 @@ from sessions_app.services.launch import launch_link_create
 from sessions_app.throttles import AgentThrottle
 from tests.sessions_app.conftest import API, client_for
 from tests.test_settings import _manage
+from tests.threads import run_in_threads
 
 from .conftest import Browser
 
@@ -243,11 +244,7 @@ def test_web_processes_sharing_redis_never_let_more_than_the_budget_through(sett
         allowed.append(AgentThrottle().allow_request(request, None))
 
     with time_machine.travel(NOON, tick=False):
-        threads = [threading.Thread(target=call) for _ in range(40)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        run_in_threads(call, 40, timeout=30)
     assert len(allowed) == 40
     assert allowed.count(True) == 10
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from sessions_app import tasks
 from sessions_app.models import AuditEvent, InvitationEmail, LaunchLink, Session
 from sessions_app.services.cleanup import sessions_cleanup, sessions_delete_old
+from tests.threads import run_in_threads
 from tokens_app.models import LoginFlow, TeamViewerToken
 
 from .conftest import TV_SESSIONS, TV_TOKEN_URL, make_session, make_token
@@ -271,11 +272,7 @@ def test_two_cleanups_at_once_close_each_session_exactly_once(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_in_threads(run, 2, timeout=60)
 
     assert len(results) == 2
     assert attempts == {code: 1 for code in codes}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,8 @@ from sessions_app.services.emails import (
     invitation_send,
     invitations_redrive,
 )
+from tests.net import free_port
+from tests.threads import run_in_threads
 
 LINK = "https://get.teamviewer.test/s12345678"
 SUPPORTER_LINK = "https://supporter.teamviewer.test/secret-supporter-link"
@@ -50,12 +51,6 @@ def make_session(agent, **overrides) -> Session:
 def queue(session: Session, **kwargs) -> InvitationEmail:
     with transaction.atomic():
         return invitation_queue(session=session, requested_by=session.agent, **kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -364,11 +359,7 @@ def test_two_workers_claiming_at_once_send_one_email(agent, settings, requires_p
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=15)
+    run_in_threads(worker, 2, timeout=15)
 
     assert sorted(outcomes) == ["sent", "skipped"]
     assert len(mail.outbox) == 1

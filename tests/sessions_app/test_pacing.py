@@ -6,6 +6,7 @@ import threading
 import time
 
 from sessions_app.services.pacing import RateLimiter
+from tests.threads import run_in_threads
 
 
 def _starts(limiter: RateLimiter, calls: int, threads: int = 4) -> list[float]:
@@ -18,11 +19,7 @@ def _starts(limiter: RateLimiter, calls: int, threads: int = 4) -> list[float]:
                 with lock:
                     starts.append(time.monotonic())
 
-    pool = [threading.Thread(target=worker, args=(calls // threads,)) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=30)
+    run_in_threads(worker, threads, timeout=30, args=(calls // threads,))
     return sorted(starts)
 
 
