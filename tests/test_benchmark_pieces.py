@@ -67,9 +67,9 @@ def test_stand_in_creates_gets_and_closes_a_session_behind_a_bearer_token(stand_
 
 
 def test_the_project_client_creates_a_session_at_the_stand_in(stand_in):
-    from tokens_app.client import TeamViewerClient
+    from tokens_app.teamviewer import TeamViewerApp
 
-    client = TeamViewerClient(
+    client = TeamViewerApp(
         api_url=f"{stand_in.base_url}/api/v1",
         authorize_url=f"{stand_in.base_url}/oauth2/authorize",
         client_id="c",
@@ -79,7 +79,7 @@ def test_the_project_client_creates_a_session_at_the_stand_in(stand_in):
         timeout=(5, 5),
     )
 
-    session = client.create_session(access_token="t", description="d", end_customer_email="a@example.com")
+    session = client.api("t").create_session(description="d", end_customer_email="a@example.com")
     tokens = client.refresh_tokens(refresh_token="r2")
 
     assert session.code.startswith("s") and session.state == "open"

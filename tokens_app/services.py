@@ -1,25 +1,19 @@
-"""Agents' TeamViewer tokens and logins: store, refresh, forget, and the OAuth login flow.
+"""Agents' TeamViewer connections and logins: status, disconnect, revoke, and the OAuth login flow.
 
-Refresh tokens are single-use, so two callers refreshing at once would lose the agent's login:
-one caller takes a short lease on the row and refreshes, the others wait for its result. The
-lease is a conditional UPDATE, not a transaction held across the network call, and it works the
-same on PostgreSQL and SQLite.
+The tokens themselves (stored, refreshed once per agent, forgotten) are the TeamViewer client's
+business: ``teamviewer/tokens.py``, used through ``teamviewer_for(agent)``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.errors import (
     LoginFlowInvalid,
@@ -30,56 +24,28 @@ from csm_teamviewer.errors import (
 )
 
 from . import resume, signals
-from .client import TokenSet, get_client
 from .models import LoginFlow, TeamViewerToken
+from .teamviewer import teamviewer_app, teamviewer_for
+from .teamviewer.tokens import token_forget, token_store
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-# How often a caller waiting on another's refresh looks again.
-REFRESH_POLL_SECONDS = 0.05
-
-
-def _refresh_lease() -> timedelta:
-    # Long enough to cover one refresh call at its full timeout.
-    return timedelta(seconds=sum(settings.TEAMVIEWER_TIMEOUT) + 5)
-
 
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def token_store(*, agent: AbstractBaseUser, token_set: TokenSet) -> TeamViewerToken:
-    """Keep the agent's new tokens (both of them: the old refresh token is spent)."""
-    token = TeamViewerToken.objects.filter(agent=agent).first() or TeamViewerToken(agent=agent)
-    token.access_token = token_set.access_token
-    token.refresh_token = token_set.refresh_token
-    token.expires_at = token_set.expires_at
-    token.scope = token_set.scope
-    token.version += 1
-    token.refresh_lease_until = None
-    token.save()
-    return token
-
-
-def token_forget(*, agent: AbstractBaseUser, reason: str) -> None:
-    deleted, _ = TeamViewerToken.objects.filter(agent=agent).delete()
-    if deleted:
-        logger.info("Forgot the TeamViewer token of agent %s: %s", agent.pk, reason)
-        signals.token_forgotten.send(sender=TeamViewerToken, agent=agent, reason=reason)
-
-
 def token_disconnect(*, agent: AbstractBaseUser) -> None:
-    """Revoke the agent's token at TeamViewer and forget it here.
+    """Revoke the agent's token at TeamViewer (refreshed first if stale, so the refresh token
+    dies too) and forget it here.
 
     The token is forgotten even when TeamViewer cannot be reached: the agent asked to be
     disconnected, and a token we no longer hold cannot be used by this server.
     """
-    token = TeamViewerToken.objects.filter(agent=agent).first()
-    if token is None:
+    if not TeamViewerToken.objects.filter(agent=agent).exists():
         return
     try:
-        get_client().revoke_token(access_token=token.access_token)
+        teamviewer_for(agent).revoke()
+    except TeamViewerLoginRequired:
+        pass  # TeamViewer already refuses both tokens
     except (TeamViewerUnavailable, TeamViewerRateLimited) as exc:
         logger.warning(
             "Could not revoke agent %s's token at TeamViewer (%s); forgetting it here.", agent.pk, exc.code
@@ -99,7 +65,7 @@ def token_revoke_if_inactive(*, agent_id: int) -> bool:
         return True
     agent = token.agent
     try:
-        with_access_token(agent=agent, call=lambda access: get_client().revoke_token(access_token=access))
+        teamviewer_for(agent).revoke()
     except TeamViewerLoginRequired:
         pass  # TeamViewer already refuses both tokens (and the refresh forgot them)
     except ServiceError as exc:
@@ -118,10 +84,10 @@ def token_revoke_detached(*, agent_id: int, access_token: str, refresh_token: st
     """
     try:
         if stale and refresh_token:
-            access_token = get_client().refresh_tokens(refresh_token=refresh_token).access_token
+            access_token = teamviewer_app().refresh_tokens(refresh_token=refresh_token).access_token
         elif stale:
             return True  # expired and not refreshable: TeamViewer already refuses it
-        get_client().revoke_token(access_token=access_token)
+        teamviewer_app().revoke_token(access_token=access_token)
     except TeamViewerLoginRequired:
         return True  # TeamViewer already refuses it
     except ServiceError as exc:
@@ -150,89 +116,7 @@ def token_ping(*, agent: AbstractBaseUser) -> bool:
 
     Raises ``TeamViewerLoginRequired`` without a usable token, and TeamViewer's typed errors.
     """
-    return with_access_token(
-        agent=agent, call=lambda access_token: get_client().ping(access_token=access_token)
-    )
-
-
-def token_access(*, agent: AbstractBaseUser, stale_access_token: str | None = None) -> str:
-    """A usable access token for the agent, refreshed first when it is about to expire.
-
-    With ``stale_access_token`` (one TeamViewer just refused), refresh unless another caller
-    already has. Raises ``TeamViewerLoginRequired`` when only a new login will do.
-    """
-    deadline = time.monotonic() + _refresh_lease().total_seconds() + 1
-    while True:
-        token = TeamViewerToken.objects.filter(agent=agent).first()
-        if token is None:
-            raise TeamViewerLoginRequired()
-        if stale_access_token is None and not token.needs_refresh():
-            return token.access_token
-        if stale_access_token is not None and token.access_token != stale_access_token:
-            return token.access_token
-        if not token.can_refresh:
-            token_forget(agent=agent, reason="expired and not refreshable")
-            raise TeamViewerLoginRequired()
-        if _claim_refresh(token):
-            return _refresh(token).access_token
-        if time.monotonic() > deadline:
-            raise TeamViewerUnavailable(
-                _("A token refresh for this agent is taking too long."), status_code=504
-            )
-        time.sleep(REFRESH_POLL_SECONDS)
-
-
-def _claim_refresh(token: TeamViewerToken) -> bool:
-    now = timezone.now()
-    claimed = (
-        TeamViewerToken.objects.filter(pk=token.pk, version=token.version)
-        .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
-        .update(refresh_lease_until=now + _refresh_lease())
-    )
-    return claimed == 1
-
-
-def _refresh(token: TeamViewerToken) -> TokenSet:
-    """Refresh under a lease this caller holds; save both new tokens or forget a refused one."""
-    current = TeamViewerToken.objects.filter(pk=token.pk, version=token.version)
-    try:
-        token_set = get_client().refresh_tokens(refresh_token=token.refresh_token)
-    except TeamViewerLoginRequired:
-        current.delete()
-        logger.info("TeamViewer refused the refresh for agent %s; a new login is needed.", token.agent_id)
-        signals.token_forgotten.send(sender=TeamViewerToken, agent=token.agent, reason="refresh refused")
-        raise
-    except ServiceError:
-        current.update(refresh_lease_until=None)
-        raise
-    current.update(
-        access_token=token_set.access_token,
-        refresh_token=token_set.refresh_token or token.refresh_token,
-        expires_at=token_set.expires_at,
-        scope=token_set.scope or token.scope,
-        version=token.version + 1,
-        refresh_lease_until=None,
-        updated_at=timezone.now(),
-    )
-    return token_set
-
-
-def with_access_token(*, agent: AbstractBaseUser, call: Callable[[str], T]) -> T:
-    """Run ``call(access_token)``; if TeamViewer refuses the token, refresh once and retry.
-
-    A second refusal (or a refused refresh) forgets the token and raises "login required".
-    """
-    access_token = token_access(agent=agent)
-    try:
-        return call(access_token)
-    except TeamViewerLoginRequired:
-        pass
-    fresh_token = token_access(agent=agent, stale_access_token=access_token)
-    try:
-        return call(fresh_token)
-    except TeamViewerLoginRequired:
-        token_forget(agent=agent, reason="refused by TeamViewer")
-        raise
+    return teamviewer_for(agent).ping()
 
 
 def tokens_purge_dead(*, now: datetime | None = None) -> int:
@@ -242,7 +126,7 @@ def tokens_purge_dead(*, now: datetime | None = None) -> int:
     # The refresh token column is randomised ciphertext, so "has none" is only known decrypted.
     dead = [token.pk for token in expired.only("pk", "refresh_token").iterator() if not token.can_refresh]
     # Still expired at delete time: a login completed meanwhile rewrote the row and keeps it.
-    deleted, _ = expired.filter(pk__in=dead).delete()
+    deleted, _count = expired.filter(pk__in=dead).delete()
     return deleted
 
 
@@ -295,7 +179,7 @@ def login_flow_begin(*, flow_id: str, signed_in: AbstractBaseUser | None = None)
     if begun != 1:
         raise LoginFlowInvalid()
     flow = LoginFlow.objects.get(flow_id=flow_id)
-    url = get_client().build_authorize_url(state=flow.state, code_verifier=flow.code_verifier)
+    url = teamviewer_app().build_authorize_url(state=flow.state, code_verifier=flow.code_verifier)
     return flow, url
 
 
@@ -324,7 +208,7 @@ def login_flow_complete(*, state: str, code: str, browser_flow_id: str | None) -
     """
     flow = _claim_flow(state=state, browser_flow_id=browser_flow_id)
     try:
-        token_set = get_client().exchange_code(code=code, code_verifier=flow.code_verifier)
+        token_set = teamviewer_app().exchange_code(code=code, code_verifier=flow.code_verifier)
     except ServiceError as exc:
         _finish(flow, LoginFlow.Status.FAILED, {"ok": False, "code": exc.code, "detail": exc.detail})
         raise

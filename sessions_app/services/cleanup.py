@@ -30,6 +30,7 @@ import uuid
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -44,14 +45,8 @@ from csm_teamviewer.errors import (
     TeamViewerRateLimited,
     TeamViewerRejected,
 )
-from tokens_app.client import get_client
-from tokens_app.services import (
-    login_flows_purge,
-    token_access,
-    token_forget,
-    tokens_purge_dead,
-    tokens_revoke_inactive,
-)
+from tokens_app.services import login_flows_purge, tokens_purge_dead, tokens_revoke_inactive
+from tokens_app.teamviewer import AuthorizedApi, teamviewer_for
 
 from ..models import AuditEvent, Session
 from .emails import REDRIVE_BATCH, invitations_redrive
@@ -213,7 +208,7 @@ class _Closing:
     """A chunk whose closes are under way: an outcome, or the pool's future of one, per session."""
 
     pending: dict[Session, str | Future]
-    tokens: dict[int, str]
+    tokens: dict[int, AuthorizedApi | str]
 
 
 def _start_closes(batch: list[Session], *, pool: Executor, limiter: RateLimiter) -> _Closing:
@@ -223,12 +218,10 @@ def _start_closes(batch: list[Session], *, pool: Executor, limiter: RateLimiter)
         token = tokens[session.agent_id]
         if not session.code:
             pending[session] = NO_CODE
-        elif token in (NO_TOKEN, LEFT):
+        elif isinstance(token, str):
             pending[session] = token
         else:
-            pending[session] = pool.submit(
-                _close_remote, code=session.code, access_token=token, limiter=limiter
-            )
+            pending[session] = pool.submit(_close_remote, code=session.code, api=token, limiter=limiter)
     return _Closing(pending=pending, tokens=tokens)
 
 
@@ -238,17 +231,19 @@ def _finish_closes(closing: _Closing, *, limiter: RateLimiter) -> dict[Session, 
         for session, outcome in closing.pending.items()
     }
     for session in [session for session, outcome in outcomes.items() if outcome == REFUSED]:
-        stale = closing.tokens[session.agent_id]
+        stale = cast(AuthorizedApi, closing.tokens[session.agent_id])  # refused: it had a token
         outcomes[session] = _close_with_fresh_token(session, stale=stale, limiter=limiter)
     return outcomes
 
 
-def _tokens_for(agents: dict[int, AbstractBaseUser], *, limiter: RateLimiter) -> dict[int, str]:
-    """Each agent's access token (refreshed if due), or NO_TOKEN / LEFT."""
-    tokens = {}
+def _tokens_for(
+    agents: dict[int, AbstractBaseUser], *, limiter: RateLimiter
+) -> dict[int, AuthorizedApi | str]:
+    """Each agent's API with its access token (refreshed if due), or NO_TOKEN / LEFT."""
+    tokens: dict[int, AuthorizedApi | str] = {}
     for agent_id, agent in agents.items():
         try:
-            tokens[agent_id] = token_access(agent=agent)
+            tokens[agent_id] = teamviewer_for(agent).authorized()
         except TeamViewerLoginRequired:
             tokens[agent_id] = NO_TOKEN
         except ServiceError as exc:
@@ -259,13 +254,13 @@ def _tokens_for(agents: dict[int, AbstractBaseUser], *, limiter: RateLimiter) ->
     return tokens
 
 
-def _close_remote(*, code: str, access_token: str, limiter: RateLimiter) -> str:
+def _close_remote(*, code: str, api: AuthorizedApi, limiter: RateLimiter) -> str:
     """Close one code at TeamViewer (on a pool thread: HTTP only, no database)."""
     for _attempt in range(MAX_RATE_LIMITED_TRIES):
         if not limiter.acquire():
             return LEFT
         try:
-            get_client().close_session(access_token=access_token, code=code)
+            api.close_session(code)
         except TeamViewerRateLimited as exc:
             limiter.back_off(exc.retry_after)
             continue
@@ -282,18 +277,19 @@ def _close_remote(*, code: str, access_token: str, limiter: RateLimiter) -> str:
     return LEFT
 
 
-def _close_with_fresh_token(session: Session, *, stale: str, limiter: RateLimiter) -> str:
+def _close_with_fresh_token(session: Session, *, stale: AuthorizedApi, limiter: RateLimiter) -> str:
     """TeamViewer refused the token: refresh it (once per agent) and try again, or give up on it."""
+    teamviewer = teamviewer_for(session.agent)
     try:
-        fresh = token_access(agent=session.agent, stale_access_token=stale)
+        fresh = teamviewer.reauthorized(stale)
     except TeamViewerLoginRequired:
         return NO_TOKEN
     except ServiceError:
         return LEFT
-    outcome = _close_remote(code=session.code, access_token=fresh, limiter=limiter)
+    outcome = _close_remote(code=session.code, api=fresh, limiter=limiter)
     if outcome != REFUSED:
         return outcome
-    token_forget(agent=session.agent, reason="refused by TeamViewer")
+    teamviewer.forget_refused()
     return NO_TOKEN
 
 

@@ -37,8 +37,7 @@ from csm_teamviewer.errors import (
     TeamViewerNotFound,
     TeamViewerRateLimited,
 )
-from tokens_app.client import RemoteSession, get_client
-from tokens_app.services import with_access_token
+from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..models import AuditEvent, Session
 from .audit import audit_record
@@ -86,9 +85,7 @@ def sessions_reconcile(*, agent: AbstractBaseUser, incident_id: str | None = Non
     Raises the client's errors (login required, rate limited, unavailable): nothing is settled
     then, and the evidence stays for the next run.
     """
-    remotes = with_access_token(
-        agent=agent, call=lambda token: list(get_client().iter_sessions(access_token=token, state="open"))
-    )
+    remotes = teamviewer_for(agent).iter_sessions(state="open")
     result = ReconcileResult()
     seen: set[uuid.UUID] = set()
     for remote in remotes:
@@ -139,9 +136,7 @@ def _record(row: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -> 
 
 def _close(remote: RemoteSession, *, agent: AbstractBaseUser, incident_id: str) -> bool:
     try:
-        with_access_token(
-            agent=agent, call=lambda token: get_client().close_session(access_token=token, code=remote.code)
-        )
+        teamviewer_for(agent).close_session(remote.code)
     except TeamViewerNotFound:
         return False
     logger.warning("Closed TeamViewer session %s that had no live session here.", remote.code)

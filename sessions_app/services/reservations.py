@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.errors import TeamViewerUnavailable
-from tokens_app.client import RemoteSession
+from tokens_app.teamviewer import RemoteSession
 
 from ..models import AuditEvent, Session
 from .audit import audit_record

@@ -32,8 +32,8 @@ from csm_teamviewer.errors import (
     TeamViewerRejected,
     TeamViewerUnavailable,
 )
-from tokens_app.client import RemoteSession, get_client
-from tokens_app.services import login_required_error, with_access_token
+from tokens_app.services import login_required_error
+from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..models import AuditEvent, InvitationEmail, Session
 from .audit import audit_record
@@ -170,7 +170,7 @@ def _reservation_fields(args: dict[str, Any]) -> dict[str, Any]:
 
 def _fill(session: Session, *, agent: AbstractBaseUser, args: dict[str, Any], via: str) -> Session:
     try:
-        remote = with_access_token(agent=agent, call=lambda token: _create_remote(token, session))
+        remote = _create_remote(agent, session)
     except TeamViewerLoginRequired:
         reservation_release(session=session)
         raise login_required_error(agent=agent, action="create", args=args) from None
@@ -196,9 +196,7 @@ def _undo(session: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -
     """
     logger.error("Could not record TeamViewer session %s; closing it there.", remote.code)
     try:
-        with_access_token(
-            agent=agent, call=lambda token: get_client().close_session(access_token=token, code=remote.code)
-        )
+        teamviewer_for(agent).close_session(remote.code)
     except (ServiceError, DatabaseError) as exc:
         logger.warning(
             "TeamViewer session %s stays open for reconciliation (%s).", remote.code, type(exc).__name__
@@ -209,11 +207,10 @@ def _undo(session: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -
         logger.warning("Reservation %s stays for reconciliation.", session.pk)
 
 
-def _create_remote(access_token: str, session: Session) -> RemoteSession:
+def _create_remote(agent: AbstractBaseUser, session: Session) -> RemoteSession:
     # custom_api carries our ids so a TeamViewer session can always be traced back to us.
     custom_api = json.dumps({"csm_session_id": str(session.pk), "incident_id": session.incident_id})
-    remote = get_client().create_session(
-        access_token=access_token,
+    remote = teamviewer_for(agent).create_session(
         description=session.description,
         end_customer_name=session.requester_name,
         end_customer_email=session.requester_email,
@@ -296,10 +293,7 @@ def _close_remote(*, session: Session, actor: AbstractBaseUser) -> str:
     if not session.code:
         return "no TeamViewer code"
     try:
-        with_access_token(
-            agent=session.agent,
-            call=lambda token: get_client().close_session(access_token=token, code=session.code),
-        )
+        teamviewer_for(session.agent).close_session(session.code)
     except TeamViewerNotFound:
         return "TeamViewer no longer knew this session; closed here."
     except TeamViewerLoginRequired:

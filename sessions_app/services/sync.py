@@ -17,8 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from csm_teamviewer.errors import ServiceError, TeamViewerNotFound
-from tokens_app.client import RemoteSession, get_client
-from tokens_app.services import with_access_token
+from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..cache_guard import cache_or
 from ..models import AuditEvent, Session
@@ -63,10 +62,7 @@ def _due(session: Session) -> bool | None:
 
 def _sync(session: Session, *, via: str) -> bool:
     try:
-        remote = with_access_token(
-            agent=session.agent,
-            call=lambda token: get_client().get_session(access_token=token, code=session.code),
-        )
+        remote = teamviewer_for(session.agent).get_session(session.code)
     except TeamViewerNotFound:
         # Like close: a session TeamViewer no longer knows is over.
         return _move(

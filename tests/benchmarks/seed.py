@@ -54,8 +54,8 @@ def expired_token_agent(name: str = REFRESH_AGENT) -> str:
 
 
 def _give_token(agent, *, expires_in: timedelta) -> None:
-    from tokens_app.client import TokenSet
     from tokens_app.services import token_store
+    from tokens_app.teamviewer import TokenSet
 
     token_set = TokenSet(
         access_token="bench-access-" + secrets.token_urlsafe(16),

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from csm_teamviewer.sandbox import faults
 from sessions_app.services.api_keys import api_key_create
-from tokens_app.client import get_client
+from tokens_app.teamviewer import teamviewer_app
 
 from .sandbox import agent_with_token, sandbox_settings
 
@@ -52,7 +52,7 @@ def live_tv(live_server, settings, transactional_db, monkeypatch) -> list[int]:
     faults.clear()
     # A kept-alive connection to the live server holds one of its threads, and that thread's
     # database connection, open past the test.
-    get_client()._http.close()
+    teamviewer_app().http.close()
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from sessions_app import tasks
 from sessions_app.models import Session
 from sessions_app.services import reconcile, reservations
 from sessions_app.services import sessions as services
-from tokens_app.client import get_client
 from tokens_app.models import TeamViewerToken
+from tokens_app.teamviewer import teamviewer_app
 
 from .conftest import API, wait_until
 from .sandbox import open_at_sandbox
@@ -122,7 +122,7 @@ def test_a_dead_reservation_teamviewer_never_heard_of_is_dropped_before_the_next
 
 def _sandbox_session(agent, *, custom_api: str) -> str:
     token = TeamViewerToken.objects.get(agent=agent).access_token
-    return get_client().create_session(access_token=token, description="by hand", custom_api=custom_api).code
+    return teamviewer_app().api(token).create_session(description="by hand", custom_api=custom_api).code
 
 
 def test_reconciliation_leaves_a_create_in_flight_and_sessions_not_made_here_alone(tv_agent):

@@ -14,7 +14,7 @@ import requests
 from django.utils import timezone
 
 from csm_teamviewer.errors import TeamViewerNotFound
-from tokens_app.client import TeamViewerClient
+from tokens_app.teamviewer import TeamViewerApp
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, query_of
 
@@ -24,12 +24,12 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @pytest.fixture
-def tv_client(live_server, transactional_db, settings) -> Iterator[TeamViewerClient]:
+def tv_client(live_server, transactional_db, settings) -> Iterator[TeamViewerApp]:
     settings.PUBLIC_BASE_URL = live_server.url
     base = f"{live_server.url}/sandbox/teamviewer"
     settings.TEAMVIEWER_API_URL = f"{base}/api/v1"
     settings.TEAMVIEWER_AUTHORIZE_URL = f"{base}/oauth2/authorize"
-    client = TeamViewerClient(
+    client = TeamViewerApp(
         api_url=settings.TEAMVIEWER_API_URL,
         authorize_url=settings.TEAMVIEWER_AUTHORIZE_URL,
         client_id=CLIENT_ID,
@@ -39,7 +39,7 @@ def tv_client(live_server, transactional_db, settings) -> Iterator[TeamViewerCli
         timeout=(5, 5),
     )
     yield client
-    client._http.close()
+    client.http.close()
     _hang_up_kept_alive_connections()
 
 
@@ -84,33 +84,33 @@ def test_the_projects_client_signs_in_and_manages_sessions_against_the_sandbox(t
     tokens = tv_client.exchange_code(code=code, code_verifier=verifier)
     access = tokens.access_token
     valid_until = (timezone.now() + timedelta(hours=2)).replace(microsecond=0)
-    created = tv_client.create_session(
-        access_token=access, description="Printer", end_customer_name="Ann",
+    created = tv_client.api(access).create_session(
+        description="Printer", end_customer_name="Ann",
         end_customer_email="ann@example.com", custom_api='{"incident": "42"}', valid_until=valid_until,
     )
-    fetched = tv_client.get_session(access_token=access, code=created.code)
-    listed = tv_client.list_sessions(access_token=access)
+    fetched = tv_client.api(access).get_session(created.code)
+    listed = tv_client.api(access).list_sessions()
 
-    assert tv_client.ping(access_token=access) is True
+    assert tv_client.api(access).ping() is True
     assert re.match(r"^s\d\d-\d{3}-\d{3}$", created.code) and created.state == "open"
     assert created.end_customer_link and created.supporter_link and created.valid_until == valid_until
     assert (fetched.code, fetched.description) == (created.code, "Printer")
     assert [session.code for session in listed.sessions] == [created.code]
 
     requests.get(created.end_customer_link, timeout=5).raise_for_status()
-    reports = tv_client.get_connection_reports(access_token=access, session_code=created.code)
+    reports = tv_client.api(access).connection_reports(created.code)
     assert [report.session_code for report in reports] == [created.code]
 
-    tv_client.close_session(access_token=access, code=created.code)
-    assert tv_client.get_session(access_token=access, code=created.code).is_closed
-    assert tv_client.list_sessions(access_token=access).sessions == []
+    tv_client.api(access).close_session(created.code)
+    assert tv_client.api(access).get_session(created.code).is_closed
+    assert tv_client.api(access).list_sessions().sessions == []
     with pytest.raises(TeamViewerNotFound):
-        tv_client.close_session(access_token=access, code="s00-000-000")
+        tv_client.api(access).close_session("s00-000-000")
 
     renewed = tv_client.refresh_tokens(refresh_token=tokens.refresh_token)
     assert renewed.refresh_token != tokens.refresh_token
-    assert tv_client.ping(access_token=renewed.access_token) is True
+    assert tv_client.api(renewed.access_token).ping() is True
 
     tv_client.revoke_token(access_token=renewed.access_token)
-    assert tv_client.ping(access_token=renewed.access_token) is False
+    assert tv_client.api(renewed.access_token).ping() is False
     tv_client.revoke_token(access_token="123-never-issued")  # an unknown token counts as done

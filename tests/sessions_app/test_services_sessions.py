@@ -19,6 +19,7 @@ from sessions_app.services.sessions import (
     session_join,
 )
 from tokens_app import resume
+from tokens_app.teamviewer import RemoteSession
 
 from .conftest import TV_SESSIONS, make_session, tv_session_body
 
@@ -101,9 +102,9 @@ def test_a_reservation_lost_while_teamviewer_worked_is_an_error_not_a_ghost(agen
     monkeypatch.setattr(
         services,
         "_create_remote",
-        lambda token, session: (
+        lambda agent, session: (
             Session.objects.filter(pk=session.pk).delete(),
-            services.get_client()._session(tv_session_body()),
+            RemoteSession.from_json(tv_session_body()),
         )[1],
     )
     with pytest.raises(TeamViewerUnavailable):
@@ -112,7 +113,7 @@ def test_a_reservation_lost_while_teamviewer_worked_is_an_error_not_a_ghost(agen
 
 
 def test_an_unexpected_error_during_create_leaves_no_reservation(agent, tv, tv_token, monkeypatch):
-    def boom(token, session):
+    def boom(agent, session):
         raise RuntimeError("bug")
 
     monkeypatch.setattr(services, "_create_remote", boom)

@@ -19,7 +19,7 @@ from csm_teamviewer.errors import (
     TeamViewerUnavailable,
 )
 from tests.conftest import TV_API, TV_CLIENT_ID, TV_CLIENT_SECRET
-from tokens_app.client import RemoteSession, get_client
+from tokens_app.teamviewer import RemoteSession, teamviewer_app
 
 from .conftest import AUTH_CODE, NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN, TOKEN_URL, form, sent_json, token_body
 
@@ -47,11 +47,11 @@ SESSION_BODY = {
 
 @pytest.fixture
 def client(tv):
-    return get_client()
+    return teamviewer_app()
 
 
 def create(client, **kwargs) -> RemoteSession:
-    return client.create_session(access_token=ACCESS_TOKEN, **kwargs)
+    return client.api(ACCESS_TOKEN).create_session(**kwargs)
 
 
 # --- rate limits ----------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def test_a_rate_limit_without_retry_after_waits_the_default(client, tv):
     tv.get(SESSION_URL, status=403, json={"error": "rate_limit_reached"})
 
     with pytest.raises(TeamViewerRateLimited) as caught:
-        client.get_session(access_token=ACCESS_TOKEN, code=CODE)
+        client.api(ACCESS_TOKEN).get_session(CODE)
 
     assert caught.value.retry_after == TeamViewerRateLimited.default_retry_after
 
@@ -128,8 +128,8 @@ def test_server_errors_become_unavailable(client, tv, status):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda c: c.get_session(access_token=ACCESS_TOKEN, code=CODE),
-        lambda c: c.create_session(access_token=ACCESS_TOKEN),
+        lambda c: c.api(ACCESS_TOKEN).get_session(CODE),
+        lambda c: create(c),
     ],
     ids=["GET", "POST"],
 )
@@ -156,7 +156,7 @@ def test_an_html_page_with_200_becomes_unavailable(client, tv):
     tv.get(SESSION_URL, body="<html><body>Maintenance</body></html>", content_type="text/html")
 
     with pytest.raises(TeamViewerUnavailable):
-        client.get_session(access_token=ACCESS_TOKEN, code=CODE)
+        client.api(ACCESS_TOKEN).get_session(CODE)
 
 
 def test_an_html_error_page_becomes_unavailable(client, tv):
@@ -170,7 +170,7 @@ def test_a_json_list_with_200_becomes_unavailable(client, tv):
     tv.get(PING_URL, json=["token_valid"])
 
     with pytest.raises(TeamViewerUnavailable):
-        client.ping(access_token=ACCESS_TOKEN)
+        client.api(ACCESS_TOKEN).ping()
 
 
 # --- TeamViewer refuses ---------------------------------------------------------------------
@@ -222,7 +222,7 @@ def test_a_token_error_in_a_400_becomes_login_required(client, tv):
     tv.get(SESSION_URL, status=400, json={"error": "token_expired"})
 
     with pytest.raises(TeamViewerLoginRequired):
-        client.get_session(access_token=ACCESS_TOKEN, code=CODE)
+        client.api(ACCESS_TOKEN).get_session(CODE)
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def test_get_session_for_an_unknown_code_is_not_found(client, tv, status):
     )
 
     with pytest.raises(TeamViewerNotFound) as caught:
-        client.get_session(access_token=ACCESS_TOKEN, code=CODE)
+        client.api(ACCESS_TOKEN).get_session(CODE)
 
     assert caught.value.detail == "Unknown code."
 
@@ -243,7 +243,7 @@ def test_get_session_for_an_unknown_code_is_not_found(client, tv, status):
 def test_get_session_sends_the_bearer_and_reads_the_session(client, tv):
     tv.get(SESSION_URL, json={**SESSION_BODY, "online": True})
 
-    session = client.get_session(access_token=ACCESS_TOKEN, code=CODE)
+    session = client.api(ACCESS_TOKEN).get_session(CODE)
 
     assert tv.calls[0].request.headers["Authorization"] == BEARER
     assert session.code == CODE
@@ -256,7 +256,7 @@ def test_get_session_sends_the_bearer_and_reads_the_session(client, tv):
 def test_a_capitalised_closed_state_compares_as_closed(client, tv):
     tv.get(SESSION_URL, json={**SESSION_BODY, "state": "Closed", "closed_at": "2026-11-30T10:00:00Z"})
 
-    session = client.get_session(access_token=ACCESS_TOKEN, code=CODE)
+    session = client.api(ACCESS_TOKEN).get_session(CODE)
 
     assert session.state == "closed"
     assert session.is_closed
@@ -266,7 +266,7 @@ def test_a_capitalised_closed_state_compares_as_closed(client, tv):
 def test_times_without_a_zone_are_read_as_utc(client, tv):
     tv.get(SESSION_URL, json={**SESSION_BODY, "valid_until": "2026-12-01T09:30:00"})
 
-    session = client.get_session(access_token=ACCESS_TOKEN, code=CODE)
+    session = client.api(ACCESS_TOKEN).get_session(CODE)
 
     assert session.valid_until == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -274,7 +274,7 @@ def test_times_without_a_zone_are_read_as_utc(client, tv):
 def test_close_session_puts_state_closed_with_the_bearer_and_accepts_204(client, tv):
     put = tv.put(SESSION_URL, status=204, match=[matchers.json_params_matcher({"state": "closed"})])
 
-    assert client.close_session(access_token=ACCESS_TOKEN, code=CODE) is None
+    assert client.api(ACCESS_TOKEN).close_session(CODE) is None
 
     assert put.call_count == 1
     assert put.calls[0].request.headers["Authorization"] == BEARER
@@ -285,7 +285,7 @@ def test_close_session_of_a_code_teamviewer_does_not_know_is_not_found(client, t
     tv.get(SESSION_URL, status=400, json={"error": "invalid_request", "error_description": "Invalid code."})
 
     with pytest.raises(TeamViewerNotFound):
-        client.close_session(access_token=ACCESS_TOKEN, code=CODE)
+        client.api(ACCESS_TOKEN).close_session(CODE)
 
 
 def test_close_session_refused_for_a_known_code_stays_rejected(client, tv):
@@ -293,7 +293,7 @@ def test_close_session_refused_for_a_known_code_stays_rejected(client, tv):
     tv.get(SESSION_URL, json=SESSION_BODY)
 
     with pytest.raises(TeamViewerRejected) as caught:
-        client.close_session(access_token=ACCESS_TOKEN, code=CODE)
+        client.api(ACCESS_TOKEN).close_session(CODE)
 
     assert type(caught.value) is TeamViewerRejected
     assert caught.value.detail == "Not allowed."
@@ -301,7 +301,7 @@ def test_close_session_refused_for_a_known_code_stays_rejected(client, tv):
 
 def test_create_session_sends_the_group_customer_and_utc_valid_until(client, tv, settings):
     settings.TEAMVIEWER_SESSION_GROUP = "Service Desk JP"
-    client = get_client()
+    client = teamviewer_app()
     post = tv.post(SESSIONS_URL, json=SESSION_BODY, headers={"Location": SESSION_URL})
     tokyo = timezone(timedelta(hours=9))
 
@@ -369,7 +369,7 @@ def test_listing_sessions_follows_next_offset(client, tv):
         json={"sessions": [{**SESSION_BODY, "code": "s33-333-333"}], "sessions_remaining": 0},
     )
 
-    codes = [session.code for session in client.iter_sessions(access_token=ACCESS_TOKEN)]
+    codes = [session.code for session in client.api(ACCESS_TOKEN).iter_sessions()]
 
     assert codes == ["s11-111-111", "s22-222-222", "s33-333-333"]
     assert first.call_count == second.call_count == 1
@@ -379,7 +379,7 @@ def test_listing_sessions_follows_next_offset(client, tv):
 def test_listing_stops_when_teamviewer_repeats_the_same_offset(client, tv):
     tv.get(SESSIONS_URL, json={"sessions": [SESSION_BODY], "next_offset": CODE})
 
-    assert len(list(client.iter_sessions(access_token=ACCESS_TOKEN))) == 2
+    assert len(list(client.api(ACCESS_TOKEN).iter_sessions())) == 2
     assert len(tv.calls) == 2
 
 
@@ -412,7 +412,7 @@ def test_connection_reports_page_with_offset_id_whichever_remaining_field_is_use
         json={"records": [report("r-2", 5)], remaining_field: 0},
     )
 
-    reports = client.get_connection_reports(access_token=ACCESS_TOKEN, session_code=CODE)
+    reports = client.api(ACCESS_TOKEN).connection_reports(CODE)
 
     assert [r.id for r in reports] == ["r-1", "r-2"]
     assert reports[0].duration == timedelta(minutes=12)
@@ -460,7 +460,7 @@ def test_revoke_reports_teamviewer_being_down(client, tv):
 def test_ping_says_whether_teamviewer_accepts_the_token(client, tv, status, answer, valid):
     ping = tv.get(PING_URL, status=status, **answer)
 
-    assert client.ping(access_token=ACCESS_TOKEN) is valid
+    assert client.api(ACCESS_TOKEN).ping() is valid
     assert ping.calls[0].request.headers["Authorization"] == BEARER
 
 
@@ -471,7 +471,7 @@ def test_a_get_is_retried_on_503_and_gives_up_after_two_retries(client, tv):
     ping = tv.get(PING_URL, status=503, json={"error": "internal_error"})
 
     with pytest.raises(TeamViewerUnavailable):
-        client.ping(access_token=ACCESS_TOKEN)
+        client.api(ACCESS_TOKEN).ping()
 
     assert ping.call_count == 3
 
@@ -480,7 +480,7 @@ def test_a_get_that_recovers_on_retry_succeeds(client, tv):
     tv.get(PING_URL, status=503, json={"error": "internal_error"})
     tv.get(PING_URL, json={"token_valid": True})
 
-    assert client.ping(access_token=ACCESS_TOKEN) is True
+    assert client.api(ACCESS_TOKEN).ping() is True
     assert len(tv.calls) == 2
 
 
@@ -497,7 +497,7 @@ def test_a_put_closing_a_session_is_retried_on_502(client, tv):
     tv.put(SESSION_URL, status=502, body="<html>Bad gateway</html>")
     tv.put(SESSION_URL, status=204)
 
-    client.close_session(access_token=ACCESS_TOKEN, code=CODE)
+    client.api(ACCESS_TOKEN).close_session(CODE)
 
     assert len(tv.calls) == 2
 
@@ -515,7 +515,7 @@ def test_exchange_code_posts_the_form_and_reads_both_tokens(client, tv):
         "grant_type": "authorization_code",
         "code": AUTH_CODE,
         "code_verifier": "v" * 43,
-        "redirect_uri": client.redirect_uri,
+        "redirect_uri": client.http.redirect_uri,
         "client_id": TV_CLIENT_ID,
         "client_secret": TV_CLIENT_SECRET,
     }

@@ -13,9 +13,10 @@ import time_machine
 from django.conf import settings
 
 from tests.conftest import TV_API, TV_CLIENT_SECRET
-from tokens_app.client import get_client
 from tokens_app.models import LoginFlow, TeamViewerToken
-from tokens_app.services import token_access, token_disconnect
+from tokens_app.services import token_disconnect
+from tokens_app.teamviewer import teamviewer_app
+from tokens_app.teamviewer.tokens import access_token_for
 
 from .conftest import (
     AUTH_CODE,
@@ -76,7 +77,7 @@ def full_login_refresh_and_disconnect(client, tv, agent) -> dict[str, str]:
     assert client.get(CALLBACK_PATH, {"state": flow.state, "code": AUTH_CODE}).status_code == 400
     expires_at = TeamViewerToken.objects.get(agent=agent).expires_at
     with time_machine.travel(expires_at, tick=False):
-        assert token_access(agent=agent) == REFRESHED_ACCESS_TOKEN
+        assert access_token_for(agent=agent) == REFRESHED_ACCESS_TOKEN
     token_disconnect(agent=agent)
 
     assert len(tv.calls) == 3
@@ -163,8 +164,8 @@ def test_token_calls_over_a_real_connection_log_no_secret_at_debug(
     caplog.set_level(logging.DEBUG)
     verifier = "v" * 43 + "-real-connection-verifier"
 
-    get_client().exchange_code(code=AUTH_CODE, code_verifier=verifier)
-    get_client().refresh_tokens(refresh_token="refresh-token-sent-over-the-wire")
+    teamviewer_app().exchange_code(code=AUTH_CODE, code_verifier=verifier)
+    teamviewer_app().refresh_tokens(refresh_token="refresh-token-sent-over-the-wire")
 
     assert_no_secret_in(
         caplog.text,

@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tokens_app.models import TeamViewerToken
-from tokens_app.services import token_access
+from tokens_app.teamviewer.tokens import access_token_for
 
 from .conftest import NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN, TOKEN_URL, form, token_body
 from .factories import TeamViewerTokenFactory
@@ -42,7 +42,7 @@ def test_twenty_concurrent_callers_share_one_refresh(requires_postgres, transact
     def caller(_: int) -> str:
         try:
             start.wait(timeout=10)
-            return token_access(agent=agent)
+            return access_token_for(agent=agent)
         finally:
             connection.close()
 

@@ -12,15 +12,10 @@ from django.utils import timezone
 from csm_teamviewer.errors import TeamViewerLoginRequired, TeamViewerUnavailable
 from tests.conftest import TV_API, TV_CLIENT_ID, TV_CLIENT_SECRET
 from tokens_app import signals
-from tokens_app.client import get_client
 from tokens_app.models import TeamViewerToken
-from tokens_app.services import (
-    token_access,
-    token_disconnect,
-    token_status,
-    tokens_purge_dead,
-    with_access_token,
-)
+from tokens_app.services import token_disconnect, token_status, tokens_purge_dead
+from tokens_app.teamviewer import teamviewer_for
+from tokens_app.teamviewer.tokens import access_token_for
 
 from .conftest import NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN, TOKEN_URL, calls_to, form
 from .factories import TeamViewerTokenFactory
@@ -34,10 +29,7 @@ def margin() -> timedelta:
 
 
 def get_session_with(agent):
-    return with_access_token(
-        agent=agent,
-        call=lambda access_token: get_client().get_session(access_token=access_token, code=SESSION_CODE),
-    )
+    return teamviewer_for(agent).get_session(SESSION_CODE)
 
 
 @pytest.fixture
@@ -63,7 +55,7 @@ def test_a_token_inside_the_refresh_margin_is_refreshed_once_with_the_stored_ref
     old_refresh = token.refresh_token
 
     with time_machine.travel(token.expires_at - margin() + timedelta(seconds=1), tick=False):
-        access_token = token_access(agent=agent)
+        access_token = access_token_for(agent=agent)
 
     assert access_token == NEW_ACCESS_TOKEN
     (call,) = calls_to(tv, TOKEN_URL)
@@ -83,7 +75,7 @@ def test_a_token_outside_the_refresh_margin_is_used_without_any_request(tv, toke
     refresh = token_endpoint()
 
     with time_machine.travel(token.expires_at - margin() - timedelta(seconds=60), tick=False):
-        access_token = token_access(agent=agent)
+        access_token = access_token_for(agent=agent)
 
     assert access_token == token.access_token
     assert refresh.call_count == 0
@@ -94,14 +86,14 @@ def test_an_expired_token_is_refreshed_before_use(tv, token_endpoint, agent, tok
     token_endpoint()
 
     with time_machine.travel(token.expires_at + timedelta(days=2), tick=False):
-        assert token_access(agent=agent) == NEW_ACCESS_TOKEN
+        assert access_token_for(agent=agent) == NEW_ACCESS_TOKEN
 
 
 def test_a_refresh_answer_without_a_new_refresh_token_keeps_the_old_one(tv, token_endpoint, agent, token):
     token_endpoint(body={"access_token": NEW_ACCESS_TOKEN, "expires_in": 3600})
 
     with time_machine.travel(token.expires_at, tick=False):
-        token_access(agent=agent)
+        access_token_for(agent=agent)
 
     stored = TeamViewerToken.objects.get(agent=agent)
     assert (stored.access_token, stored.refresh_token) == (NEW_ACCESS_TOKEN, token.refresh_token)
@@ -109,7 +101,7 @@ def test_a_refresh_answer_without_a_new_refresh_token_keeps_the_old_one(tv, toke
 
 def test_no_token_means_login_required_without_any_request(tv, agent):
     with pytest.raises(TeamViewerLoginRequired):
-        token_access(agent=agent)
+        access_token_for(agent=agent)
     assert len(tv.calls) == 0
 
 
@@ -117,7 +109,7 @@ def test_an_expired_token_without_a_refresh_token_is_forgotten(tv, agent, token,
     TeamViewerToken.objects.filter(pk=token.pk).update(refresh_token="", expires_at=timezone.now())
 
     with pytest.raises(TeamViewerLoginRequired):
-        token_access(agent=agent)
+        access_token_for(agent=agent)
 
     assert not TeamViewerToken.objects.exists()
     assert len(tv.calls) == 0
@@ -145,7 +137,7 @@ def test_a_refused_refresh_forgets_the_token_and_asks_for_a_login(
         tv.post(TOKEN_URL, status=status, body="")
 
     with time_machine.travel(token.expires_at, tick=False), pytest.raises(TeamViewerLoginRequired):
-        token_access(agent=agent)
+        access_token_for(agent=agent)
 
     assert not TeamViewerToken.objects.filter(agent=agent).exists()
     assert len(calls_to(tv, TOKEN_URL)) == 1
@@ -156,7 +148,7 @@ def test_a_refresh_that_fails_for_teamviewers_reasons_keeps_the_token(tv, token_
     token_endpoint(status=503, body={"error": "internal_error"})
 
     with time_machine.travel(token.expires_at, tick=False), pytest.raises(TeamViewerUnavailable):
-        token_access(agent=agent)
+        access_token_for(agent=agent)
 
     stored = TeamViewerToken.objects.get(agent=agent)
     assert stored.refresh_token == token.refresh_token
@@ -216,7 +208,7 @@ def test_a_401_after_another_caller_already_refreshed_uses_its_token_without_ref
         access_token="refreshed-elsewhere", version=token.version + 1
     )
 
-    assert token_access(agent=agent, stale_access_token=stale) == "refreshed-elsewhere"
+    assert access_token_for(agent=agent, refused=stale) == "refreshed-elsewhere"
     assert refresh.call_count == 0
 
 

@@ -1,0 +1,118 @@
+"""An agent's stored TeamViewer tokens: kept, forgotten, and refreshed once under concurrency.
+
+Refresh tokens are single-use, so two callers refreshing at once would lose the agent's login:
+one caller takes a short lease on the row and refreshes, the others wait for its result. The
+lease is a conditional UPDATE, not a transaction held across the network call, and it works the
+same on PostgreSQL and SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired, TeamViewerUnavailable
+
+from .. import signals
+from ..models import TeamViewerToken
+from .app import teamviewer_app
+from .values import TokenSet
+
+logger = logging.getLogger(__name__)
+
+# How often a caller waiting on another's refresh looks again.
+REFRESH_POLL_SECONDS = 0.05
+
+
+def token_store(*, agent: AbstractBaseUser, token_set: TokenSet) -> TeamViewerToken:
+    """Keep the agent's new tokens (both of them: the old refresh token is spent)."""
+    token = TeamViewerToken.objects.filter(agent=agent).first() or TeamViewerToken(agent=agent)
+    token.access_token = token_set.access_token
+    token.refresh_token = token_set.refresh_token
+    token.expires_at = token_set.expires_at
+    token.scope = token_set.scope
+    token.version += 1
+    token.refresh_lease_until = None
+    token.save()
+    return token
+
+
+def token_forget(*, agent: AbstractBaseUser, reason: str) -> None:
+    deleted, _count = TeamViewerToken.objects.filter(agent=agent).delete()
+    if deleted:
+        logger.info("Forgot the TeamViewer token of agent %s: %s", agent.pk, reason)
+        signals.token_forgotten.send(sender=TeamViewerToken, agent=agent, reason=reason)
+
+
+def access_token_for(*, agent: AbstractBaseUser, refused: str | None = None) -> str:
+    """A usable access token for the agent, refreshed first when it is about to expire.
+
+    With ``refused`` (an access token TeamViewer just refused), refresh unless another caller
+    already has. Raises ``TeamViewerLoginRequired`` when only a new login will do.
+    """
+    deadline = time.monotonic() + _refresh_lease().total_seconds() + 1
+    while True:
+        token = TeamViewerToken.objects.filter(agent=agent).first()
+        if token is None:
+            raise TeamViewerLoginRequired()
+        if refused is None and not token.needs_refresh():
+            return token.access_token
+        if refused is not None and token.access_token != refused:
+            return token.access_token
+        if not token.can_refresh:
+            token_forget(agent=agent, reason="expired and not refreshable")
+            raise TeamViewerLoginRequired()
+        if _claim_refresh(token):
+            return _refresh(token).access_token
+        if time.monotonic() > deadline:
+            raise TeamViewerUnavailable(
+                _("A token refresh for this agent is taking too long."), status_code=504
+            )
+        time.sleep(REFRESH_POLL_SECONDS)
+
+
+def _refresh_lease() -> timedelta:
+    # Long enough to cover one refresh call at its full timeout.
+    return timedelta(seconds=sum(settings.TEAMVIEWER_TIMEOUT) + 5)
+
+
+def _claim_refresh(token: TeamViewerToken) -> bool:
+    now = timezone.now()
+    claimed = (
+        TeamViewerToken.objects.filter(pk=token.pk, version=token.version)
+        .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
+        .update(refresh_lease_until=now + _refresh_lease())
+    )
+    return claimed == 1
+
+
+def _refresh(token: TeamViewerToken) -> TokenSet:
+    """Refresh under a lease this caller holds; save both new tokens or forget a refused one."""
+    current = TeamViewerToken.objects.filter(pk=token.pk, version=token.version)
+    try:
+        token_set = teamviewer_app().refresh_tokens(refresh_token=token.refresh_token)
+    except TeamViewerLoginRequired:
+        current.delete()
+        logger.info("TeamViewer refused the refresh for agent %s; a new login is needed.", token.agent_id)
+        signals.token_forgotten.send(sender=TeamViewerToken, agent=token.agent, reason="refresh refused")
+        raise
+    except ServiceError:
+        current.update(refresh_lease_until=None)
+        raise
+    current.update(
+        access_token=token_set.access_token,
+        refresh_token=token_set.refresh_token or token.refresh_token,
+        expires_at=token_set.expires_at,
+        scope=token_set.scope or token.scope,
+        version=token.version + 1,
+        refresh_lease_until=None,
+        updated_at=timezone.now(),
+    )
+    return token_set
