@@ -7,8 +7,8 @@ class SessionsAppConfig(AppConfig):
     verbose_name = _("TeamViewer sessions")
 
     def ready(self) -> None:
-        from . import receivers, resumable
+        from . import login_actions, receivers
 
-        # tokens_app resumes "create" and "close" after a login, and tells the audit about logins.
-        resumable.register_actions()
+        # tokens_app carries out "create" and "close" after a login, and tells the audit about logins.
+        login_actions.register_actions()
         receivers.connect()

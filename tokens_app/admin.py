@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired
 
+from .login_result import LoginResult
 from .models import LoginFlow, TeamViewerToken
 from .services import token_disconnect, token_ping, token_status
 
@@ -119,7 +120,5 @@ class LoginFlowAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("outcome"))
     def outcome(self, flow: LoginFlow) -> str:
-        result = flow.result or {}
-        if not result:
-            return ""
-        return "ok" if result.get("ok") else str(result.get("code") or "failed")
+        result = LoginResult.from_json(flow.result)
+        return result.outcome if result else ""

@@ -71,7 +71,7 @@ def _flow_expiry():
 
 
 class LoginFlow(models.Model):
-    """One pending TeamViewer login: its state, PKCE verifier, and the action to resume."""
+    """One pending TeamViewer login: its state, PKCE verifier, and the action it carries out."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -88,8 +88,8 @@ class LoginFlow(models.Model):
     action = models.CharField(max_length=64, blank=True, default="")
     action_args = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    # What the resumed action produced (or its error's code and detail), for the page to show.
-    # Encrypted: a resumed create's answer holds the session's supporter link.
+    # The finished login's ``LoginResult`` as JSON (login_result.py), for the page to show.
+    # Encrypted: a carried-out create's answer holds the session's supporter link.
     result = EncryptedJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_flow_expiry)
@@ -107,10 +107,6 @@ class LoginFlow(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
-
-    @property
-    def is_used(self) -> bool:
-        return self.used_at is not None
 
     @property
     def authorize_url(self) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
 from csm_teamviewer.errors import NotFound
 
+from .login_result import LoginResult
 from .models import LoginFlow
 from .services import _FLOW_TOKEN
 
@@ -16,7 +18,8 @@ def login_flow_status(*, flow_id: str, agent: AbstractBaseUser) -> dict[str, Any
     """``{"status", "result"}`` of the agent's own login; ``NotFound`` for anyone else's.
 
     ``status`` is the flow's (pending, started, completed, failed), or ``expired`` for one that
-    ran out before it finished: the page stops waiting on that.
+    ran out before it finished: the page stops waiting on that. ``result`` is the finished
+    flow's ``LoginResult`` as JSON, ``{}`` before then.
     """
     if not _FLOW_TOKEN.fullmatch(flow_id or ""):
         raise NotFound()
@@ -25,22 +28,24 @@ def login_flow_status(*, flow_id: str, agent: AbstractBaseUser) -> dict[str, Any
         raise NotFound()
     unfinished = flow.status in (LoginFlow.Status.PENDING, LoginFlow.Status.STARTED)
     status = "expired" if unfinished and flow.is_expired else flow.status
-    return {"status": status, "result": flow.result if not unfinished else {}}
+    result = None if unfinished else LoginResult.from_json(flow.result)
+    return {"status": status, "result": result.to_json() if result else {}}
 
 
 # The links that let whoever holds them into a session as its supporter (TeamViewer admin).
 SESSION_LINK_KEYS = frozenset({"supporter_link", "webclient_supporter_link"})
 
 
-def login_flow_result(*, flow: LoginFlow, viewer: AbstractBaseUser | None) -> dict[str, Any]:
+def login_flow_result(*, flow: LoginFlow, viewer: AbstractBaseUser | None) -> LoginResult | None:
     """The flow's result as ``viewer`` may see it: session links only for the flow's own agent.
 
     The pop-up's done page reaches whichever browser holds the login cookie; that browser need
     not be signed in here as the agent the login was for.
     """
-    if viewer is not None and viewer.is_authenticated and viewer.pk == flow.agent_id:
-        return flow.result
-    return _without_session_links(flow.result)
+    result = LoginResult.from_json(flow.result)
+    if result is None or (viewer is not None and viewer.is_authenticated and viewer.pk == flow.agent_id):
+        return result
+    return replace(result, answer=_without_session_links(result.answer))
 
 
 def _without_session_links(value: Any) -> Any:

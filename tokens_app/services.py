@@ -23,7 +23,8 @@ from csm_teamviewer.errors import (
     TeamViewerUnavailable,
 )
 
-from . import resume, signals
+from . import pending_actions, signals
+from .login_result import LoginResult
 from .models import LoginFlow, TeamViewerToken
 from .teamviewer import teamviewer_app, teamviewer_for
 from .teamviewer.tokens import token_forget, token_store
@@ -136,16 +137,16 @@ def tokens_purge_dead(*, now: datetime | None = None) -> int:
 def login_flow_create(
     *, agent: AbstractBaseUser, action: str = "", args: dict[str, Any] | None = None
 ) -> LoginFlow:
-    """A pending login that, once complete, resumes ``action`` with ``args``."""
-    if action and not resume.is_registered(action):
-        raise ValueError(f"No resumable action named {action!r} is registered.")
+    """A pending login that, once complete, carries out ``action`` with ``args``."""
+    if action and not pending_actions.is_registered(action):
+        raise ValueError(f"No pending action named {action!r} is registered.")
     return LoginFlow.objects.create(agent=agent, action=action, action_args=args or {})
 
 
 def login_required_error(
     *, agent: AbstractBaseUser, action: str = "", args: dict[str, Any] | None = None
 ) -> TeamViewerLoginRequired:
-    """The 409 to answer with: its ``authorize_url`` starts a login that resumes the action."""
+    """The 409 to answer with: its ``authorize_url`` starts a login that carries out the action."""
     flow = login_flow_create(agent=agent, action=action, args=args)
     return TeamViewerLoginRequired(authorize_url=flow.authorize_url, login_flow=flow.flow_id)
 
@@ -201,7 +202,7 @@ def _claim_flow(*, state: str, browser_flow_id: str | None) -> LoginFlow:
 
 
 def login_flow_complete(*, state: str, code: str, browser_flow_id: str | None) -> LoginFlow:
-    """Finish a login: exchange the code, store the tokens, resume the pending action.
+    """Finish a login: exchange the code, store the tokens, carry out the pending action.
 
     ``browser_flow_id`` is the flow this browser started (from a signed cookie), so a callback
     URL carried to another browser does nothing.
@@ -210,11 +211,11 @@ def login_flow_complete(*, state: str, code: str, browser_flow_id: str | None) -
     try:
         token_set = teamviewer_app().exchange_code(code=code, code_verifier=flow.code_verifier)
     except ServiceError as exc:
-        _finish(flow, LoginFlow.Status.FAILED, {"ok": False, "code": exc.code, "detail": exc.detail})
+        _finish(flow, LoginFlow.Status.FAILED, LoginResult.failed(exc))
         raise
     token_store(agent=flow.agent, token_set=token_set)
     signals.login_completed.send(sender=LoginFlow, agent=flow.agent, flow=flow)
-    _finish(flow, LoginFlow.Status.COMPLETED, _resume(flow))
+    _finish(flow, LoginFlow.Status.COMPLETED, _run_pending_action(flow))
     return flow
 
 
@@ -222,32 +223,27 @@ def login_flow_deny(*, state: str, browser_flow_id: str | None, error: str) -> L
     """The agent refused (or TeamViewer failed) at the login page: the flow ends here."""
     flow = _claim_flow(state=state, browser_flow_id=browser_flow_id)
     code = error if _OAUTH_ERROR.fullmatch(error) else "teamviewer_error"
-    _finish(flow, LoginFlow.Status.FAILED, {"ok": False, "code": code, "detail": ""})
+    _finish(flow, LoginFlow.Status.FAILED, LoginResult.denied(code=code))
     return flow
 
 
-def _resume(flow: LoginFlow) -> dict[str, Any]:
+def _run_pending_action(flow: LoginFlow) -> LoginResult:
     if not flow.action:
-        return {"ok": True}
-    if not resume.is_registered(flow.action):
+        return LoginResult.succeeded()
+    if not pending_actions.is_registered(flow.action):
         # A flow stored before a deploy that dropped its action: the login itself still counts.
         logger.warning("Login flow %s names no registered action %r.", flow.pk, flow.action)
-        return {
-            "ok": False,
-            "action": flow.action,
-            "code": "error",
-            "detail": str(ServiceError.default_detail),
-        }
+        return LoginResult.failed(ServiceError(), action=flow.action)
     try:
-        result = resume.run(flow.action, agent=flow.agent, args=flow.action_args)
+        answer = pending_actions.run(flow.action, agent=flow.agent, args=flow.action_args)
     except ServiceError as exc:
-        logger.info("Resumed %s for agent %s failed: %s", flow.action, flow.agent_id, exc.code)
-        return {"ok": False, "action": flow.action, **exc.body()}
-    return {"ok": True, "action": flow.action, **result}
+        logger.info("Pending %s for agent %s failed: %s", flow.action, flow.agent_id, exc.code)
+        return LoginResult.failed(exc, action=flow.action)
+    return LoginResult.succeeded(action=flow.action, answer=answer)
 
 
-def _finish(flow: LoginFlow, status: str, result: dict[str, Any]) -> None:
-    flow.status, flow.result = status, result
+def _finish(flow: LoginFlow, status: str, result: LoginResult) -> None:
+    flow.status, flow.result = status, result.to_json()
     flow.save(update_fields=["status", "result"])
 
 

@@ -1,4 +1,5 @@
-"""The TeamViewer login pages: start (redirect to TeamViewer) and callback (finish and resume).
+"""The TeamViewer login pages: start (redirect to TeamViewer) and callback (finish, then carry
+out the pending action).
 
 Both run in the pop-up window the incident page opens; the callback page tells its opener the
 outcome and closes itself, so the agent never has to press a "part 2" button.
@@ -17,6 +18,8 @@ from django.views.decorators.http import require_GET
 from csm_teamviewer.errors import LoginFlowInvalid, ServiceError
 
 from . import selectors, services
+from .login_result import LoginResult
+from .models import LoginFlow
 
 FLOW_COOKIE = "tv_login_flow"
 FLOW_COOKIE_SALT = "tokens_app.login-flow"
@@ -93,17 +96,19 @@ def login_callback(request: HttpRequest) -> HttpResponse:
             {"error": exc},
             status=400 if isinstance(exc, LoginFlowInvalid) else 502,
         )
-    return _page(request, "oauth/done.html", {"flow": flow, "message": _opener_message(request, flow)})
+    result = selectors.login_flow_result(flow=flow, viewer=request.user)
+    context = {"flow": flow, "result": result, "message": _opener_message(flow, result)}
+    return _page(request, "oauth/done.html", context)
 
 
-def _opener_message(request: HttpRequest, flow) -> dict:
+def _opener_message(flow: LoginFlow, result: LoginResult | None) -> dict:
     """What the pop-up posts to the incident page that opened it (never cached: ``never_cache``)."""
     return {
         "source": "csm-teamviewer",
         "type": "teamviewer-login",
         "flow": flow.flow_id,
         "status": flow.status,
-        "result": selectors.login_flow_result(flow=flow, viewer=request.user),
+        "result": result.to_json() if result else {},
     }
 
 

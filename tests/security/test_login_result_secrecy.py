@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from tests.tokens_app.conftest import AUTH_CODE, CALLBACK_PATH, TOKEN_URL, token_body
 from tests.tokens_app.factories import LoginFlowFactory
-from tokens_app import resume
+from tokens_app import pending_actions
 from tokens_app.models import LoginFlow
 
 from .conftest import SUPPORTER_SECRET
@@ -93,14 +93,14 @@ def test_the_migration_encrypts_results_stored_before_it(agent, one_key):
 
 @pytest.fixture
 def link_action():
-    @resume.register(ACTION)
+    @pending_actions.register(ACTION)
     def _create(*, agent) -> dict:
         return {
             "session": {"code": "s12-345-678", "supporter_link": LINK, "webclient_supporter_link": WEB_LINK}
         }
 
     yield
-    resume._actions.pop(ACTION, None)
+    pending_actions._actions.pop(ACTION, None)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from sessions_app.services.sessions import (
     session_email,
     session_join,
 )
-from tokens_app import resume
+from tokens_app import pending_actions
 from tokens_app.teamviewer import RemoteSession
 
 from .conftest import TV_SESSIONS, make_session, tv_session_body
@@ -150,18 +150,18 @@ def test_email_records_who_asked_and_to_whom(agent, other_agent):
 
 
 def test_create_and_close_are_registered_as_resumable_actions():
-    assert resume.is_registered("create")
-    assert resume.is_registered("close")
+    assert pending_actions.is_registered("create")
+    assert pending_actions.is_registered("close")
 
 
 def test_a_resumed_close_of_a_session_that_is_gone_is_not_found(agent):
     with pytest.raises(NotFound):
-        resume.run("close", agent=agent, args={"session_id": "00000000-0000-0000-0000-000000000000"})
+        pending_actions.run("close", agent=agent, args={"session_id": "00000000-0000-0000-0000-000000000000"})
 
 
 def test_a_resumed_create_reports_the_session_for_its_agent(agent, tv, tv_token):
     tv.post(TV_SESSIONS, json=tv_session_body())
-    result = resume.run(
+    result = pending_actions.run(
         "create",
         agent=agent,
         args={

@@ -1,4 +1,4 @@
-"""Fixtures for tokens_app: TeamViewer's token endpoint, a resumable action, a bound browser."""
+"""Fixtures for tokens_app: TeamViewer's token endpoint, a pending action, a bound browser."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 
 from tests.conftest import TV_API
-from tokens_app import resume
+from tokens_app import pending_actions
 from tokens_app.views import FLOW_COOKIE, FLOW_COOKIE_SALT
 
 from .factories import LoginFlowFactory, TeamViewerTokenFactory
@@ -68,16 +68,16 @@ def token_endpoint(tv) -> Callable[..., responses.BaseResponse]:
 
 @pytest.fixture
 def resumed_calls():
-    """A resumable action, as sessions_app registers them; removed again after the test."""
+    """A pending action, as sessions_app registers them; removed again after the test."""
     calls: list[dict] = []
 
-    @resume.register(RESUMED_ACTION)
+    @pending_actions.register(RESUMED_ACTION)
     def _create(*, agent, incident_id: str) -> dict:
         calls.append({"agent": agent, "incident_id": incident_id})
         return {"session_code": "s12-345-678", "incident_id": incident_id}
 
     yield calls
-    resume._actions.pop(RESUMED_ACTION, None)
+    pending_actions._actions.pop(RESUMED_ACTION, None)
 
 
 @pytest.fixture

@@ -192,9 +192,9 @@ def test_done_page_is_japanese_for_a_japanese_browser(client, tv, token_endpoint
 
 def test_done_page_reports_a_resumed_action_that_failed(client, tv, token_endpoint, agent, resumed_calls):
     from csm_teamviewer.errors import TeamViewerLicenseLimit
-    from tokens_app import resume
+    from tokens_app import pending_actions
 
-    @resume.register("test_failing_action")
+    @pending_actions.register("test_failing_action")
     def _failing(*, agent):
         raise TeamViewerLicenseLimit("Too many sessions for your license limitations.")
 
@@ -205,7 +205,7 @@ def test_done_page_reports_a_resumed_action_that_failed(client, tv, token_endpoi
 
         response = client.get(CALLBACK_PATH, {"state": failing.state, "code": AUTH_CODE})
     finally:
-        resume._actions.pop("test_failing_action", None)
+        pending_actions._actions.pop("test_failing_action", None)
 
     assert response.status_code == 200
     assert b"Too many sessions for your license limitations." in response.content

@@ -1,7 +1,8 @@
-"""The actions a TeamViewer login resumes: "create" and "close", registered with tokens_app.
+"""The actions a TeamViewer login carries out: "create" and "close", registered with tokens_app.
 
 A create or close that met "login required" stored its arguments with the login; when the
 login completes, tokens_app runs the action here, so the agent never presses anything twice.
+Each returns its answer, which the login keeps as ``LoginResult.answer`` (tokens_app/login_result.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from tokens_app import resume
+from tokens_app import pending_actions
 
 from .selectors import session_get
 from .serializers import session_data
@@ -30,5 +31,5 @@ def resume_close(*, agent: AbstractBaseUser, session_id: str) -> dict[str, Any]:
 
 
 def register_actions() -> None:
-    resume.register("create")(resume_create)
-    resume.register("close")(resume_close)
+    pending_actions.register("create")(resume_create)
+    pending_actions.register("close")(resume_close)
