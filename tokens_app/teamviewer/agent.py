@@ -9,6 +9,7 @@ refusal, or a refused refresh, forgets the token and raises ``TeamViewerLoginReq
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -24,12 +25,9 @@ from .values import ConnectionReport, RemoteSession
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
 class AgentTeamViewer:
-    def __init__(self, agent: AbstractBaseUser) -> None:
-        self.agent = agent
-
-    def __repr__(self) -> str:
-        return f"AgentTeamViewer(agent={self.agent.pk})"
+    agent: AbstractBaseUser
 
     def create_session(
         self,

@@ -40,13 +40,10 @@ class AuthorizedApi:
     def __repr__(self) -> str:  # never show the token
         return f"AuthorizedApi({self.http.api_url!r})"
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self.http.request(method, path, access_token=self.access_token, **kwargs)
-
     def ping(self) -> bool:
         """Whether TeamViewer accepts the token (it answers 200 ``token_valid: false`` or 401)."""
         try:
-            body = json_of(self._call("GET", "/ping"))
+            body = json_of(self.http.request("GET", "/ping", access_token=self.access_token))
         except TeamViewerLoginRequired:
             return False
         return body.get("token_valid") is True
@@ -54,7 +51,7 @@ class AuthorizedApi:
     def revoke_token(self) -> None:
         """Revoke the token (and so its refresh token). Already invalid counts as done."""
         try:
-            self._call("POST", "/oauth2/revoke")
+            self.http.request("POST", "/oauth2/revoke", access_token=self.access_token)
         except (TeamViewerLoginRequired, TeamViewerRejected):
             pass
 
@@ -82,7 +79,7 @@ class AuthorizedApi:
             payload["valid_until"] = valid_until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if custom_api:
             payload["custom_api"] = custom_api[:MAX_CUSTOM_API]
-        response = self._call("POST", "/sessions", json=payload)
+        response = self.http.request("POST", "/sessions", access_token=self.access_token, json=payload)
         body = json_of(response)
         if not body.get("code"):
             # TeamViewer answers 200 with a Location naming the new session (API notes §3.1).
@@ -94,7 +91,7 @@ class AuthorizedApi:
 
     def get_session(self, code: str) -> RemoteSession:
         try:
-            response = self._call("GET", f"/sessions/{code}")
+            response = self.http.request("GET", f"/sessions/{code}", access_token=self.access_token)
         except TeamViewerRejected as exc:
             # An unknown code is a 400 in some sources and a 404 in others.
             if isinstance(exc, TeamViewerLicenseLimit):
@@ -105,7 +102,9 @@ class AuthorizedApi:
     def close_session(self, code: str) -> None:
         """Close the session code at TeamViewer (PUT ``state=closed``; 204)."""
         try:
-            response = self._call("PUT", f"/sessions/{code}", json={"state": "closed"})
+            response = self.http.request(
+                "PUT", f"/sessions/{code}", access_token=self.access_token, json={"state": "closed"}
+            )
             if response.status_code != 204 and response.content:
                 # A body that is not TeamViewer's JSON (a gateway's page) confirms nothing.
                 json_of(response)
@@ -120,7 +119,7 @@ class AuthorizedApi:
         params = {"state": state, "full_list": "true"}
         if offset:
             params["offset"] = offset
-        body = json_of(self._call("GET", "/sessions", params=params))
+        body = json_of(self.http.request("GET", "/sessions", access_token=self.access_token, params=params))
         items = body.get("sessions") or []
         return SessionPage(
             sessions=[RemoteSession.from_json(item) for item in items if isinstance(item, dict)],
@@ -145,8 +144,11 @@ class AuthorizedApi:
         reports: list[ConnectionReport] = []
         params: dict[str, str] = {"session_code": code}
         while True:
-            body = json_of(self._call("GET", "/reports/connections", params=params))
-            reports += [ConnectionReport.from_json(item) for item in body.get("records") or [] if isinstance(item, dict)]
+            body = json_of(
+                self.http.request("GET", "/reports/connections", access_token=self.access_token, params=params)
+            )
+            records = body.get("records") or []
+            reports += [ConnectionReport.from_json(item) for item in records if isinstance(item, dict)]
             next_offset = body.get("next_offset")
             if not next_offset or params.get("offset_id") == str(next_offset):
                 return reports

@@ -57,7 +57,7 @@ def access_token_for(*, agent: AbstractBaseUser, refused: str | None = None) -> 
     With ``refused`` (an access token TeamViewer just refused), refresh unless another caller
     already has. Raises ``TeamViewerLoginRequired`` when only a new login will do.
     """
-    deadline = time.monotonic() + _refresh_lease().total_seconds() + 1
+    deadline: float | None = None  # set when this caller first waits on another's refresh
     while True:
         token = TeamViewerToken.objects.filter(agent=agent).first()
         if token is None:
@@ -71,6 +71,7 @@ def access_token_for(*, agent: AbstractBaseUser, refused: str | None = None) -> 
             raise TeamViewerLoginRequired()
         if _claim_refresh(token):
             return _refresh(token).access_token
+        deadline = deadline or time.monotonic() + _refresh_lease().total_seconds() + 1
         if time.monotonic() > deadline:
             raise TeamViewerUnavailable(
                 _("A token refresh for this agent is taking too long."), status_code=504
