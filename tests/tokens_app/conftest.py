@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 
 from tests.conftest import TV_API
-from tokens_app import pending_actions
+from tokens_app import pending_actions, signals
 from tokens_app.views import FLOW_COOKIE, FLOW_COOKIE_SALT
 
 from .factories import LoginFlowFactory, TeamViewerTokenFactory
@@ -103,3 +103,17 @@ def signed_cookie_value(value: str) -> str | None:
     request = HttpRequest()
     request.COOKIES[FLOW_COOKIE] = value
     return request.get_signed_cookie(FLOW_COOKIE, default=None, salt=FLOW_COOKIE_SALT)
+
+
+@pytest.fixture
+def forgotten():
+    """Agents whose token was forgotten, as the audit hears of it."""
+    heard: list[tuple] = []
+
+    def listener(sender, *, agent, reason, **kwargs):
+        heard.append((agent.pk, reason))
+
+    signals.token_forgotten.connect(listener)
+    yield heard
+    signals.token_forgotten.disconnect(listener)
+

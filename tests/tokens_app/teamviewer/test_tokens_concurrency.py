@@ -19,8 +19,8 @@ from django.utils import timezone
 from tokens_app.models import TeamViewerToken
 from tokens_app.teamviewer.tokens import access_token_for
 
-from .conftest import NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN, TOKEN_URL, form, token_body
-from .factories import TeamViewerTokenFactory
+from ..conftest import NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN, TOKEN_URL, form, token_body
+from ..factories import TeamViewerTokenFactory
 
 CALLERS = 20
 

@@ -1,4 +1,4 @@
-"""Tokens refresh before they expire, a refused refresh forgets them, a 401 refreshes once."""
+"""An agent's stored tokens: refreshed before they expire, forgotten when the refresh is refused."""
 
 from __future__ import annotations
 
@@ -11,14 +11,10 @@ from django.utils import timezone
 
 from csm_teamviewer.errors import TeamViewerLoginRequired, TeamViewerUnavailable
 from tests.conftest import TV_API, TV_CLIENT_ID, TV_CLIENT_SECRET
-from tokens_app import signals
 from tokens_app.models import TeamViewerToken
-from tokens_app.services import token_disconnect, token_status, tokens_purge_dead
-from tokens_app.teamviewer import teamviewer_for
 from tokens_app.teamviewer.tokens import access_token_for
 
-from .conftest import NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN, TOKEN_URL, calls_to, form
-from .factories import TeamViewerTokenFactory
+from ..conftest import NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN, TOKEN_URL, calls_to, form
 
 SESSION_CODE = "s12-345-678"
 SESSION_URL = f"{TV_API}/sessions/{SESSION_CODE}"
@@ -27,22 +23,6 @@ SESSION_URL = f"{TV_API}/sessions/{SESSION_CODE}"
 def margin() -> timedelta:
     return timedelta(seconds=settings.TEAMVIEWER_REFRESH_MARGIN_SECONDS)
 
-
-def get_session_with(agent):
-    return teamviewer_for(agent).get_session(SESSION_CODE)
-
-
-@pytest.fixture
-def forgotten():
-    """Agents whose token was forgotten, as the audit hears of it."""
-    heard: list[tuple] = []
-
-    def listener(sender, *, agent, reason, **kwargs):
-        heard.append((agent.pk, reason))
-
-    signals.token_forgotten.connect(listener)
-    yield heard
-    signals.token_forgotten.disconnect(listener)
 
 
 # --- refresh before expiry ------------------------------------------------------------------
@@ -155,48 +135,9 @@ def test_a_refresh_that_fails_for_teamviewers_reasons_keeps_the_token(tv, token_
     assert stored.refresh_lease_until is None  # the next caller may try again at once
 
 
-# --- a 401 from an API call -----------------------------------------------------------------
 
 
-def test_a_401_from_teamviewer_triggers_one_refresh_and_a_retry_with_the_new_token(
-    tv, token_endpoint, agent, token
-):
-    token_endpoint()
-    tv.get(SESSION_URL, status=401, json={"error": "invalid_token"})
-    tv.get(SESSION_URL, json={"code": SESSION_CODE, "state": "open"})
-
-    session = get_session_with(agent)
-
-    assert session.code == SESSION_CODE
-    first, second = calls_to(tv, SESSION_URL)
-    assert first.request.headers["Authorization"] == f"Bearer {token.access_token}"
-    assert second.request.headers["Authorization"] == f"Bearer {NEW_ACCESS_TOKEN}"
-    assert len(calls_to(tv, TOKEN_URL)) == 1
-    assert TeamViewerToken.objects.get(agent=agent).access_token == NEW_ACCESS_TOKEN
-
-
-def test_a_second_401_after_the_refresh_forgets_the_token(tv, token_endpoint, agent, token, forgotten):
-    token_endpoint()
-    tv.get(SESSION_URL, status=401, json={"error": "invalid_token"})
-
-    with pytest.raises(TeamViewerLoginRequired):
-        get_session_with(agent)
-
-    assert len(calls_to(tv, SESSION_URL)) == 2
-    assert len(calls_to(tv, TOKEN_URL)) == 1
-    assert not TeamViewerToken.objects.filter(agent=agent).exists()
-    assert forgotten == [(agent.pk, "refused by TeamViewer")]
-
-
-def test_a_401_whose_refresh_is_refused_asks_for_a_login(tv, token_endpoint, agent, token):
-    token_endpoint(status=400, body={"error": "invalid_grant"})
-    tv.get(SESSION_URL, status=401, json={"error": "invalid_token"})
-
-    with pytest.raises(TeamViewerLoginRequired):
-        get_session_with(agent)
-
-    assert len(calls_to(tv, SESSION_URL)) == 1
-    assert not TeamViewerToken.objects.filter(agent=agent).exists()
+# --- a token TeamViewer refused -----------------------------------------------------------
 
 
 def test_a_401_after_another_caller_already_refreshed_uses_its_token_without_refreshing(
@@ -210,45 +151,3 @@ def test_a_401_after_another_caller_already_refreshed_uses_its_token_without_ref
 
     assert access_token_for(agent=agent, refused=stale) == "refreshed-elsewhere"
     assert refresh.call_count == 0
-
-
-# --- status and disconnect ------------------------------------------------------------------
-
-
-def test_disconnect_revokes_with_the_bearer_token_and_forgets_it(tv, agent, token, forgotten):
-    revoke = tv.post(f"{TV_API}/oauth2/revoke", status=204)
-
-    token_disconnect(agent=agent)
-
-    assert revoke.calls[0].request.headers["Authorization"] == f"Bearer {token.access_token}"
-    assert not TeamViewerToken.objects.exists()
-    assert token_status(agent=agent) == {"connected": False, "expires_at": None}
-    assert forgotten == [(agent.pk, "disconnected")]
-
-
-def test_disconnect_forgets_the_token_even_when_teamviewer_is_down(tv, agent, token):
-    tv.post(f"{TV_API}/oauth2/revoke", status=503, json={"error": "internal_error"})
-
-    token_disconnect(agent=agent)
-
-    assert not TeamViewerToken.objects.exists()
-
-
-def test_status_reports_a_refreshable_token_as_connected(agent, token):
-    assert token_status(agent=agent) == {"connected": True, "expires_at": token.expires_at}
-
-
-# --- cleanup --------------------------------------------------------------------------------
-
-
-def test_purge_deletes_only_expired_tokens_that_cannot_be_refreshed(agent, other_agent):
-    past = timezone.now() - timedelta(minutes=1)
-    dead = TeamViewerTokenFactory(agent=agent, refresh_token="", expires_at=past)
-    refreshable = TeamViewerTokenFactory(agent=other_agent, expires_at=past)
-    live_without_refresh = TeamViewerTokenFactory(refresh_token="")
-
-    assert tokens_purge_dead() == 1
-
-    remaining = set(TeamViewerToken.objects.values_list("pk", flat=True))
-    assert remaining == {refreshable.pk, live_without_refresh.pk}
-    assert dead.pk not in remaining
