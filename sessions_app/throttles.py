@@ -24,7 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from .cache_guard import cache_or
+from .cache_fallback import cache_or
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

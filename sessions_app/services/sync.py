@@ -20,7 +20,7 @@ from csm_teamviewer.errors import ServiceError, TeamViewerNotFound
 from tokens_app.client import RemoteSession, get_client
 from tokens_app.services import with_access_token
 
-from ..cache_guard import cache_or
+from ..cache_fallback import cache_or
 from ..models import AuditEvent, Session
 from .audit import audit_record
 from .pacing import RateLimiter

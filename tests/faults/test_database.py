@@ -165,7 +165,7 @@ def test_the_live_server_answers_503_while_postgresql_refuses_connections_and_re
 @pytest.mark.parametrize(("path", "json_body"), [("/api/v1/sessions/", True), ("/incidents/INC-1/", False)])
 def test_a_database_error_outside_any_view_is_a_503_too(rf, path, json_body):
     # What Django's handler500 meets when a middleware (a session saved on the way out) fails.
-    from csm_teamviewer.pages import server_error
+    from csm_teamviewer.error_responses import server_error
 
     try:
         raise OperationalError("the database system is starting up")
