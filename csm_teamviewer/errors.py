@@ -16,8 +16,8 @@ from rest_framework import status
 class ServiceError(Exception):
     """A failure with a stable machine-readable code and an HTTP status to answer with."""
 
-    code = "error"
-    status_code = status.HTTP_400_BAD_REQUEST
+    code: str = "error"
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_detail = _("The request could not be completed.")
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
@@ -61,7 +61,7 @@ class TeamViewerError(ServiceError):
     """Anything that went wrong talking to TeamViewer."""
 
     code = "teamviewer_error"
-    status_code = status.HTTP_502_BAD_GATEWAY
+    status_code: int = status.HTTP_502_BAD_GATEWAY
 
 
 class TeamViewerLoginRequired(TeamViewerError):
@@ -94,7 +94,7 @@ class TeamViewerUnavailable(TeamViewerError):
     """TeamViewer is down, too slow, or answered with something that is not its JSON."""
 
     code = "teamviewer_unavailable"
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = _("TeamViewer is not reachable right now. Try again shortly.")
 
     def __init__(self, detail: str | None = None, *, status_code: int | None = None, **extra: Any):
@@ -107,7 +107,7 @@ class TeamViewerRejected(TeamViewerError):
     """TeamViewer refused the request; ``detail`` carries its own ``error_description``."""
 
     code = "teamviewer_rejected"
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    status_code: int = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = _("TeamViewer rejected the request.")
 
 

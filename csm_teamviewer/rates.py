@@ -12,7 +12,7 @@ PERIOD_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600,
 
 
 class Rate(NamedTuple):
-    count: int
+    requests: int
     seconds: int
 
 
