@@ -30,6 +30,8 @@ class AgentFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"agent{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    # No usable password, as provisioning leaves it: agents sign in through CSM or a launch link.
+    password = factory.django.Password(None)
 
 
 class ApiKeyFactory(factory.django.DjangoModelFactory):

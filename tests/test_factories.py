@@ -54,3 +54,7 @@ def test_the_rest_relate_to_one_session_and_agent():
     assert (event.actor, event.incident_id) == (email.session.agent, "INC-1001")
     assert link.agent == event.actor and len(link.digest) == 64
     assert template.language == "en" and AgentFactory(username=link.agent.username) == link.agent
+
+
+def test_an_agent_has_no_usable_password_as_when_provisioned():
+    assert not AgentFactory().has_usable_password()

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from sessions_app.models import ApiKey, LaunchLink
 from sessions_app.services.api_keys import api_key_authenticate
 from sessions_app.services.launch import launch_link_create
+from tests.asserts import assert_error
 from tests.sessions_app.conftest import API, client_for
 
 ME = f"{API}/me/teamviewer/"
@@ -57,8 +58,7 @@ def _near_misses(key: str, record: ApiKey) -> dict[str, str]:
 def test_near_misses_of_a_valid_key_are_401(api_key, agent, variant):
     presented = _near_misses(api_key, ApiKey.objects.get())[variant]
     response = client_for(presented, agent.username).get(ME)
-    assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert_error(response, status=401, code="not_authenticated")
     assert presented not in response.content.decode("latin-1")
 
 
@@ -94,8 +94,7 @@ def test_a_key_gets_no_launch_link_for_a_staff_or_superuser_account(api_key, fla
     response = client_for(api_key, admin.username).post(
         f"{API}/launch/", {"incident_id": "INC-1"}, format="json"
     )
-    assert response.status_code == 403
-    assert response.json()["code"] == "staff_launch_refused"
+    assert_error(response, status=403, code="staff_launch_refused")
     assert not LaunchLink.objects.exists()
 
 
