@@ -16,8 +16,9 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
-# Development state (the generated secret key, SQLite, the filesystem broker's queue).
-VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+# Development state (the generated secret key, SQLite, the filesystem broker's queue). A relative
+# path is taken from the checkout, so one value serves a checkout and the image (/app) alike.
+VAR_DIR = BASE_DIR / env.str("VAR_DIR", default="var")
 
 DEBUG = env.bool("DEBUG", default=True)
 
