@@ -47,11 +47,6 @@ def decrypt(ciphertext: str) -> str:
     return _fernet().decrypt(ciphertext.encode()).decode()
 
 
-def rotate(ciphertext: str) -> str:
-    """The same secret, encrypted again under the first key."""
-    return _fernet().rotate(ciphertext.encode()).decode()
-
-
 class DecryptionError(Exception):
     """A stored secret no key in ``ENCRYPTION_KEYS`` can open (a key was dropped too early)."""
 

@@ -1,29 +1,23 @@
-"""The one error hierarchy, and the one handler that renders every error as ``{"code", "detail"}``.
+"""The one error hierarchy: each error knows its stable code, HTTP status, body and headers.
 
-Services raise these typed errors; views never build error bodies by hand. The codes are part of
+Services raise these typed errors; views never build error bodies by hand (they hand an error to
+``error_responses``, which renders every one as ``{"code", "detail", …}``). The codes are part of
 the public interface (CSM one-steps branch on them), so they never change.
 """
 from __future__ import annotations
 
-import logging
 import math
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
-from rest_framework.response import Response
-
-logger = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
     """A failure with a stable machine-readable code and an HTTP status to answer with."""
 
-    code = "error"
-    status_code = status.HTTP_400_BAD_REQUEST
+    code: str = "error"
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_detail = _("The request could not be completed.")
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
@@ -32,10 +26,17 @@ class ServiceError(Exception):
         super().__init__(self.detail)
 
     def body(self) -> dict[str, Any]:
+        """The one shape of every error body: ``{"code", "detail"}`` and the extra fields."""
         return {"code": self.code, "detail": self.detail, **self.extra}
 
     def headers(self) -> dict[str, str]:
         return {}
+
+
+class NotAuthenticated(ServiceError):
+    code = "not_authenticated"
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = _("Authentication credentials were not provided.")
 
 
 class NotFound(ServiceError):
@@ -60,7 +61,7 @@ class TeamViewerError(ServiceError):
     """Anything that went wrong talking to TeamViewer."""
 
     code = "teamviewer_error"
-    status_code = status.HTTP_502_BAD_GATEWAY
+    status_code: int = status.HTTP_502_BAD_GATEWAY
 
 
 class TeamViewerLoginRequired(TeamViewerError):
@@ -93,7 +94,7 @@ class TeamViewerUnavailable(TeamViewerError):
     """TeamViewer is down, too slow, or answered with something that is not its JSON."""
 
     code = "teamviewer_unavailable"
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = _("TeamViewer is not reachable right now. Try again shortly.")
 
     def __init__(self, detail: str | None = None, *, status_code: int | None = None, **extra: Any):
@@ -106,7 +107,7 @@ class TeamViewerRejected(TeamViewerError):
     """TeamViewer refused the request; ``detail`` carries its own ``error_description``."""
 
     code = "teamviewer_rejected"
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    status_code: int = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = _("TeamViewer rejected the request.")
 
 
@@ -142,61 +143,3 @@ class LoginFlowInvalid(ServiceError):
     code = "login_flow_invalid"
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = _("This TeamViewer sign-in link is no longer valid. Start again from the incident.")
-
-
-# --- rendering ----------------------------------------------------------------------------------
-
-_DRF_CODES = {
-    drf_exceptions.NotAuthenticated: "not_authenticated",
-    drf_exceptions.AuthenticationFailed: "not_authenticated",
-    drf_exceptions.PermissionDenied: "permission_denied",
-    drf_exceptions.NotFound: "not_found",
-    drf_exceptions.ValidationError: "invalid",
-    drf_exceptions.ParseError: "invalid",
-    drf_exceptions.UnsupportedMediaType: "unsupported_media_type",
-    drf_exceptions.MethodNotAllowed: "method_not_allowed",
-    drf_exceptions.NotAcceptable: "not_acceptable",
-    drf_exceptions.Throttled: "throttled",
-}
-
-
-def _field_errors(detail: Any) -> dict[str, list[str]]:
-    if isinstance(detail, dict):
-        return {str(key): _flatten(value) for key, value in detail.items()}
-    return {"non_field_errors": _flatten(detail)}
-
-
-def _flatten(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [f"{key}: {message}" for key, item in value.items() for message in _flatten(item)]
-    if isinstance(value, list):
-        return [message for item in value for message in _flatten(item)]
-    return [str(value)]
-
-
-def _drf_body(exc: drf_exceptions.APIException) -> dict[str, Any]:
-    code = next((c for kind, c in _DRF_CODES.items() if isinstance(exc, kind)), "error")
-    if isinstance(exc, drf_exceptions.ValidationError):
-        return {"code": code, "detail": str(_("Some fields are not valid.")), "errors": _field_errors(exc.detail)}
-    body: dict[str, Any] = {"code": code, "detail": str(exc.detail)}
-    if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
-        body["retry_after"] = max(1, math.ceil(exc.wait))
-    return body
-
-
-def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    """DRF's exception handler: every error becomes ``{"code", "detail", …}``."""
-    if isinstance(exc, ServiceError):
-        return Response(exc.body(), status=exc.status_code, headers=exc.headers())
-    if isinstance(exc, Http404):
-        exc = drf_exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = drf_exceptions.PermissionDenied()
-    if not isinstance(exc, drf_exceptions.APIException):
-        return None
-    headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None) is not None:
-        headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
-    return Response(_drf_body(exc), status=exc.status_code, headers=headers)

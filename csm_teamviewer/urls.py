@@ -4,8 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import health, pages
-from .frames import frameable_by_csm
+from . import health, views
+from .frame_policy import frameable_by_csm
 
 urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),
@@ -23,13 +23,13 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("", pages.home, name="home"),
+    path("", views.home, name="home"),
 ]
 
 if settings.TEAMVIEWER_SANDBOX:
     urlpatterns.append(path(f"{settings.SANDBOX_PATH}/", include("csm_teamviewer.sandbox.urls")))
 
-handler400 = "csm_teamviewer.pages.bad_request"
-handler403 = "csm_teamviewer.pages.permission_denied"
-handler404 = "csm_teamviewer.pages.not_found"
-handler500 = "csm_teamviewer.pages.server_error"
+handler400 = "csm_teamviewer.error_responses.bad_request"
+handler403 = "csm_teamviewer.error_responses.permission_denied"
+handler404 = "csm_teamviewer.error_responses.not_found"
+handler500 = "csm_teamviewer.error_responses.server_error"

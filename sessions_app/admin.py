@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.errors import ServiceError
 
+from .invitation_placeholders import PLACEHOLDER_NAMES
 from .models import ApiKey, AuditEvent, InvitationEmail, InvitationTemplate, Session
-from .placeholders import PLACEHOLDER_NAMES
 from .services.api_keys import api_key_create, api_key_revoke
 from .services.emails import invitation_retry
 from .services.sessions import session_close, session_email

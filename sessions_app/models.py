@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.crypto import EncryptedTextField
 
-from .placeholders import validate_placeholders
+from .invitation_placeholders import validate_placeholders
 
 
 class ApiKey(models.Model):

@@ -9,35 +9,31 @@ both let a request through; here each window is one counter that ``cache.incr`` 
 (on Redis across every web process, with ``CACHE_URL``). A fixed window may let up to twice the
 rate through across a window boundary, which is fine for a flood guard. On Redis every budget a
 request spends is counted in one round trip (a small script that increments and sets the expiry
-atomically); other cache backends take ``add`` and ``incr`` per budget.
+atomically), sent over a client of our own on the cache's server and key names, since Django's
+cache API has no way to run a script; other cache backends take ``add`` and ``incr`` per budget.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from functools import lru_cache
 
+import redis
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
+from redis.commands.core import Script
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from .cache_guard import cache_or
+from csm_teamviewer.rates import Rate, parse_rate
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+from .cache_fallback import cache_or
 
-
-def parse_rate(rate: str) -> tuple[int, int] | None:
-    """``"120/min"`` as (120, 60); None for an empty rate (no budget)."""
-    if not rate or not rate.strip():
-        return None
-    try:
-        count, period = rate.strip().split("/")
-        return int(count), _PERIODS[period.strip()[0].lower()]
-    except (ValueError, KeyError, IndexError):
-        raise ImproperlyConfigured(f"A throttle rate looks like '120/min'; got {rate!r}.") from None
+# A cache that does not answer within this long counts as down (the request goes through).
+REDIS_TIMEOUT_SECONDS = 2.0
 
 
 # INCR each key; a new counter expires with its window. One script: atomic, one round trip.
@@ -62,7 +58,7 @@ class WindowThrottle(BaseThrottle):
 
     def budget(self, request: Request) -> tuple[str, int] | None:
         """(counter key, limit) of this request's window; None when no budget applies."""
-        rate = parse_rate(getattr(settings, self.setting))
+        rate = _rate(getattr(settings, self.setting))
         ident = self.ident(request)
         if rate is None or ident is None:
             return None
@@ -97,16 +93,39 @@ def throttles_refusing(throttles: list[WindowThrottle], request: Request) -> lis
     ]
 
 
+def _rate(text: str) -> Rate | None:
+    try:
+        return parse_rate(text)
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+
+
 def _count(windows: list[tuple[str, int]]) -> list[int]:
     """Each counter bumped by one (created with its timeout when new): the new values."""
-    backend = caches["default"]
+    backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, RedisCache):
         keys = [backend.make_and_validate_key(key) for key, _timeout in windows]
-        client = backend._cache.get_client(write=True)
-        return [
-            int(n) for n in client.register_script(_COUNT_SCRIPT)(keys=keys, args=[t for _k, t in windows])
-        ]
+        script = _count_script(_redis_url(settings.CACHES[DEFAULT_CACHE_ALIAS]["LOCATION"]))
+        return [int(n) for n in script(keys=keys, args=[timeout for _key, timeout in windows])]
     return [_count_generic(key, timeout) for key, timeout in windows]
+
+
+def _redis_url(location: str | list[str]) -> str:
+    # Django's RedisCache writes to the first of several servers.
+    servers = location.split(",") if isinstance(location, str) else location
+    return servers[0].strip()
+
+
+@lru_cache(maxsize=8)
+def _count_script(url: str) -> Script:
+    """The counting script on a pooled client for ``url``, made once per process and server.
+
+    The script goes by its digest after the first call (EVALSHA), so a request is one round trip.
+    """
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+    )
+    return client.register_script(_COUNT_SCRIPT)
 
 
 def _count_generic(key: str, timeout: int) -> int:

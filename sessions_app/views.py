@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +23,9 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from csm_teamviewer.frames import frameable_by_csm
+from csm_teamviewer.error_responses import error_json
+from csm_teamviewer.errors import NotAuthenticated
+from csm_teamviewer.frame_policy import frameable_by_csm
 
 from .i18n import page_texts
 from .models import Session
@@ -171,7 +173,7 @@ def incident_sessions(request: HttpRequest, incident_id: str) -> HttpResponse:
     """The session list alone, for the page to refresh; live sessions' state is asked first."""
     if not request.user.is_authenticated:
         detail = _("You are signed out. Reload the page to sign in again.")
-        return JsonResponse({"code": "not_authenticated", "detail": detail}, status=401)
+        return error_json(NotAuthenticated(detail))
     sessions_sync(sessions=session_list(incident_id=incident_id).filter(state__in=Session.LIVE_STATES))
     return render(request, "incidents/_sessions.html", _list_context(request, incident_id))
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 import responses
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
+
+from tests.factories import AgentFactory
 
 # Fixtures for tests that start real Celery processes.
 from tests.workers import celery_processes, producer, queue_name, redis_url  # noqa: F401
@@ -43,12 +44,12 @@ def _fresh_cache():
 
 @pytest.fixture
 def agent(db):
-    return get_user_model().objects.create_user(username="agent.smith", email="agent@example.com")
+    return AgentFactory(username="agent.smith", email="agent@example.com")
 
 
 @pytest.fixture
 def other_agent(db):
-    return get_user_model().objects.create_user(username="agent.jones", email="jones@example.com")
+    return AgentFactory(username="agent.jones", email="jones@example.com")
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from tests.asserts import assert_error
+
 
 def test_health_reports_database_and_broker_ok(client, db):
     response = client.get("/healthz/")
@@ -38,5 +40,4 @@ def test_health_is_503_when_the_database_is_unreachable(client, db, monkeypatch)
 @pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/nothing"])
 def test_unknown_api_paths_answer_json_not_found(client, db, path):
     response = client.get(path)
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert_error(response, status=404, code="not_found")

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from csm_teamviewer.errors import LoginFlowInvalid, ServiceError
+from csm_teamviewer.error_responses import error_json
+from csm_teamviewer.errors import LoginFlowInvalid, NotAuthenticated, ServiceError
 
 from . import selectors, services
 from .login_result import LoginResult
@@ -119,9 +120,9 @@ def login_flow_status(request: HttpRequest, flow_id: str) -> JsonResponse:
     tell it (the pop-up lost its opener). Only the agent who owns the flow sees it; others 404."""
     if not request.user.is_authenticated:
         detail = _("You are signed out. Reload the page to sign in again.")
-        return JsonResponse({"code": "not_authenticated", "detail": detail}, status=401)
+        return error_json(NotAuthenticated(detail))
     try:
         body = selectors.login_flow_status(flow_id=flow_id, agent=request.user)
     except ServiceError as exc:
-        return JsonResponse(exc.body(), status=exc.status_code)
+        return error_json(exc)
     return JsonResponse(body)

@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone, translation
 from django.utils.html import escape, linebreaks, urlize
 
+from ..invitation_placeholders import fill
 from ..models import InvitationTemplate, Session
-from ..placeholders import fill
 
 # Django's date format characters; 年, 月 and 日 are not among them and pass through as written.
 VALID_UNTIL_FORMATS = {"ja": "Y年n月j日 H:i", "en": "j F Y, H:i"}
@@ -49,7 +49,7 @@ def _agent_name(session: Session) -> str:
 
 
 def invitation_values(*, session: Session, language: str) -> dict[str, str]:
-    """The values the wording may use; the names are ``placeholders.PLACEHOLDER_NAMES``."""
+    """The values the wording may use; the names are ``invitation_placeholders.PLACEHOLDER_NAMES``."""
     language = _language(language)
     return {
         "requester_name": _one_line(session.requester_name),

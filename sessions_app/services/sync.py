@@ -19,7 +19,7 @@ from django.utils import timezone
 from csm_teamviewer.errors import ServiceError, TeamViewerNotFound
 from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
-from ..cache_guard import cache_or
+from ..cache_fallback import cache_or
 from ..models import AuditEvent, Session
 from .audit import audit_record
 from .pacing import RateLimiter

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from sessions_app.models import InvitationEmail, Session
 from sessions_app.services.emails import invitation_queue, invitations_redrive
+from tests.factories import AgentFactory, SessionFactory
 from tests.net import free_port
 from tests.workers import celery_env, wait_for
 
@@ -147,15 +148,11 @@ def worker(redis_url, queue_name, celery_processes, producer) -> Callable[[int],
 
 
 def _session(agent_name: str, number: int) -> Session:
-    from django.contrib.auth import get_user_model
-
-    agent, _ = get_user_model().objects.get_or_create(username=agent_name)
     code = f"s73-000-{number:03d}"
-    return Session.objects.create(
-        agent=agent,
+    return SessionFactory(
+        agent=AgentFactory(username=agent_name),
         incident_id=f"INC-73{number:02d}",
         code=code,
-        state=Session.State.OPEN,
         end_customer_link=f"https://get.teamviewer.test/{code.replace('-', '')}",
         supporter_link="https://start.teamviewer.test/secret",
         requester_email=f"customer{number}@example.com",

@@ -14,6 +14,7 @@ import pytest
 from csm_teamviewer.sandbox import faults
 from csm_teamviewer.sandbox.models import Session as SandboxSession
 from sessions_app.models import AuditEvent, Session
+from tests.asserts import assert_error
 
 from .conftest import API, wait_until
 from .sandbox import open_at_sandbox
@@ -51,10 +52,9 @@ def test_a_create_teamviewer_fails_is_a_clear_error_sent_once_and_the_next_creat
 
     failed = _create(api)
 
-    assert failed.status_code == our_status, failed.content
-    assert failed.json()["code"] == our_code and failed.json()["detail"]
+    body = assert_error(failed, status=our_status, code=our_code)
     if our_status == 429:
-        assert failed["Retry-After"] == str(failed.json()["retry_after"])
+        assert failed["Retry-After"] == str(body["retry_after"])
     fault.refresh_from_db()
     assert fault.remaining == 2  # the POST went once: a create is never repeated blindly
     assert not Session.objects.filter(incident_id=INCIDENT).exists()  # no half row left behind
@@ -74,7 +74,7 @@ def test_a_create_slower_than_the_timeout_is_504_and_the_late_session_is_not_lef
 
     slow = _create(api)
 
-    assert slow.status_code == 504 and slow.json()["code"] == "teamviewer_unavailable"
+    assert_error(slow, status=504, code="teamviewer_unavailable")
     assert not Session.objects.filter(incident_id=INCIDENT).exists()
     [late] = wait_until(lambda: open_at_sandbox(tv_agent, INCIDENT), what="the late session at the sandbox")
 
@@ -125,8 +125,7 @@ def test_a_close_teamviewer_fails_keeps_the_session_live_until_a_later_close(api
 
     failed = _close(api, live)
 
-    assert failed.status_code == our_status, failed.content
-    assert failed.json()["code"] == our_code
+    assert_error(failed, status=our_status, code=our_code)
     assert Session.objects.get(pk=live["id"]).state == "open"
 
     faults.clear()
@@ -175,7 +174,6 @@ def test_the_incident_page_shows_and_its_buttons_answer_clearly_while_teamviewer
     assert shown.status_code == 200 and live["code"] in shown.content.decode()
     assert listed.status_code == 200  # the state sync failing changes nothing on the page
     for answer in (create_other, close):
-        assert answer.status_code == status, answer.content
-        assert answer.json()["code"] == code
+        assert_error(answer, status=status, code=code)
     assert Session.objects.get(pk=live["id"]).state == "open"
     assert not Session.objects.filter(incident_id="INC-7002").exists()

@@ -7,11 +7,12 @@ import json
 import pytest
 from django.test import Client
 
+from tests.factories import SessionFactory
+
 # The API fixtures, shared with the REST tests (pytest finds fixtures imported into a conftest).
 from tests.sessions_app.conftest import (  # noqa: F401
     api,
     api_key,
-    make_session,
     open_session,
     other_api,
     staff,
@@ -43,6 +44,6 @@ class Browser:
 @pytest.fixture
 def secret_session(agent):
     """The agent's live session, with a supporter link no one else may ever see."""
-    return make_session(
-        agent, supporter_link=f"https://start.teamviewer.test/s98-765-432?secret={SUPPORTER_SECRET}"
+    return SessionFactory(
+        agent=agent, supporter_link=f"https://start.teamviewer.test/s98-765-432?secret={SUPPORTER_SECRET}"
     )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tests.conftest import TV_API
-from tests.sessions_app.conftest import make_token
+from tests.factories import TeamViewerTokenFactory
 from tests.tokens_app.conftest import TOKEN_URL, form, token_body
 from tokens_app.models import TeamViewerToken
 
@@ -23,7 +23,7 @@ ACCESS = "tv-access-DELETED-7e2a"
 def test_deleting_an_agent_revokes_their_token_once_the_delete_commits(
     agent, tv, django_capture_on_commit_callbacks
 ):
-    make_token(agent, access=ACCESS)
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     revoke = tv.post(REVOKE_URL, status=204)
 
     with django_capture_on_commit_callbacks() as callbacks:
@@ -39,7 +39,7 @@ def test_deleting_an_agent_revokes_their_token_once_the_delete_commits(
 def test_a_stale_token_is_refreshed_first_so_the_revoke_kills_the_refresh_token_too(
     agent, tv, django_capture_on_commit_callbacks
 ):
-    token = make_token(agent, access=ACCESS)
+    token = TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     TeamViewerToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     refresh = tv.post(TOKEN_URL, json=token_body(access="tv-access-fresh"))
     revoke = tv.post(REVOKE_URL, status=204)
@@ -54,8 +54,8 @@ def test_a_stale_token_is_refreshed_first_so_the_revoke_kills_the_refresh_token_
 def test_deleting_agents_in_bulk_revokes_each_token(
     agent, other_agent, tv, django_capture_on_commit_callbacks
 ):
-    make_token(agent, access=ACCESS)
-    make_token(other_agent, access="tv-access-other")
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
+    TeamViewerTokenFactory(agent=other_agent, access_token="tv-access-other")
     revoke = tv.post(REVOKE_URL, status=204)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,7 +66,7 @@ def test_deleting_agents_in_bulk_revokes_each_token(
 
 
 def test_a_delete_rolled_back_revokes_nothing(agent, tv, django_capture_on_commit_callbacks):
-    make_token(agent, access=ACCESS)
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     agent_id = agent.pk
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -82,7 +82,7 @@ def test_a_delete_rolled_back_revokes_nothing(agent, tv, django_capture_on_commi
 def test_teamviewer_failing_the_revoke_is_logged_without_the_token(
     agent, tv, caplog, django_capture_on_commit_callbacks, status, error
 ):
-    token = make_token(agent, access=ACCESS)
+    token = TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     agent_id = agent.pk
     tv.post(REVOKE_URL, status=status, json={"error": error})
 

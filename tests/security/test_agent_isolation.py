@@ -6,7 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from responses import matchers
 
-from tests.sessions_app.conftest import API, TV_SESSIONS, client_for, make_token, tv_session_body
+from tests.asserts import assert_error
+from tests.factories import TeamViewerTokenFactory
+from tests.sessions_app.conftest import API, TV_SESSIONS, client_for, tv_session_body
 from tokens_app.models import TeamViewerToken
 
 from .conftest import SUPPORTER_SECRET, Browser
@@ -23,7 +25,7 @@ def assert_nothing_of_the_agents(response) -> None:
 
 @pytest.fixture
 def agents_token(agent):
-    return make_token(agent, access=AGENTS_TOKEN)
+    return TeamViewerTokenFactory(agent=agent, access_token=AGENTS_TOKEN)
 
 
 # --- the REST API -------------------------------------------------------------------------------
@@ -57,7 +59,7 @@ def test_another_agent_gets_no_supporter_link_or_token_from_any_api_call(
         response = getattr(other_api, method)(url, body, format="json" if method == "post" else None)
         assert_nothing_of_the_agents(response)
     join = other_api.post(f"{API}/sessions/{secret_session.pk}/join/", format="json")
-    assert (join.status_code, join.json()["code"]) == (403, "permission_denied")
+    assert_error(join, status=403, code="permission_denied")
     assert len(tv.calls) == 0  # nothing was done at TeamViewer with the agent's token
 
 
@@ -87,7 +89,7 @@ def test_a_login_that_only_looks_like_the_agents_is_another_agent(api_key, secre
 def test_another_agents_create_uses_their_own_token_never_the_agents(
     other_api, other_agent, agents_token, tv
 ):
-    make_token(other_agent, access="tv-access-agent.jones")
+    TeamViewerTokenFactory(agent=other_agent, access_token="tv-access-agent.jones")
     tv.post(
         TV_SESSIONS,
         json=tv_session_body("s11-111-111"),
@@ -102,8 +104,7 @@ def test_an_agent_without_a_token_is_asked_to_sign_in_and_the_agents_token_is_no
     other_api, agents_token, secret_session, tv
 ):
     response = other_api.post(f"{API}/sessions/", {"incident_id": "INC-1001"}, format="json")
-    assert response.status_code == 409
-    assert response.json()["code"] == "teamviewer_login_required"
+    assert_error(response, status=409, code="teamviewer_login_required")
     assert len(tv.calls) == 0
 
 

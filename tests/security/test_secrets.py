@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from sessions_app.models import AuditEvent
 from tests.conftest import TV_API, TV_CLIENT_SECRET
-from tests.sessions_app.conftest import API, TV_SESSIONS, client_for, make_token, tv_session_body
+from tests.factories import TeamViewerTokenFactory
+from tests.sessions_app.conftest import API, TV_SESSIONS, client_for, tv_session_body
 from tests.tokens_app.conftest import TOKEN_URL, token_body
 from tokens_app.models import TeamViewerToken
 from tokens_app.services import tokens_revoke_inactive
@@ -54,7 +55,7 @@ def _examples(node) -> list[str]:
 
 
 def test_the_openapi_document_and_its_docs_page_hold_no_secret(api_key, agent, tv, secret_session):
-    make_token(agent, access=ACCESS)
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     schema = Client().get("/api/schema/?format=json")
     docs = Client().get("/api/docs/")
     assert schema.status_code == docs.status_code == 200
@@ -68,7 +69,7 @@ def test_the_openapi_document_and_its_docs_page_hold_no_secret(api_key, agent, t
 
 
 def test_teamviewer_echoing_the_bearer_token_in_an_error_does_not_reach_the_caller(api, agent, tv):
-    make_token(agent, access=ACCESS)
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     tv.post(TV_SESSIONS, status=500, body=f"<html>upstream failed for Bearer {ACCESS}</html>")
     outage = api.post(f"{API}/sessions/", {"incident_id": "INC-1"}, format="json")
     assert outage.status_code in (502, 503)
@@ -100,7 +101,7 @@ def test_a_working_day_through_the_api_logs_no_secret_even_at_debug(
     api_key, agent, other_agent, tv, secret_session, caplog, django_capture_on_commit_callbacks
 ):
     caplog.set_level(logging.DEBUG)
-    make_token(agent, access=ACCESS)
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     tv.post(TV_SESSIONS, json=tv_session_body("s22-222-222"))
     tv.put(re.compile(rf"{TV_API}/sessions/.*"), status=204)
     api, other = client_for(api_key, agent.username), client_for(api_key, other_agent.username)
@@ -132,7 +133,7 @@ def _deactivate(user, capture) -> None:
 def test_deactivating_an_agent_revokes_the_token_at_teamviewer_and_forgets_it(
     agent, tv, django_capture_on_commit_callbacks
 ):
-    make_token(agent, access=ACCESS)
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     revoke = tv.post(REVOKE_URL, status=204)
     _deactivate(agent, django_capture_on_commit_callbacks)
     assert [call.request.headers["Authorization"] for call in revoke.calls] == [f"Bearer {ACCESS}"]
@@ -144,7 +145,7 @@ def test_deactivating_an_agent_revokes_the_token_at_teamviewer_and_forgets_it(
 def test_a_stale_access_token_is_refreshed_first_so_the_refresh_token_dies_too(
     agent, tv, django_capture_on_commit_callbacks
 ):
-    token = make_token(agent, access=ACCESS)
+    token = TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     TeamViewerToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     tv.post(TOKEN_URL, json=token_body(access="tv-access-fresh"))
     revoke = tv.post(REVOKE_URL, status=204)
@@ -156,7 +157,7 @@ def test_a_stale_access_token_is_refreshed_first_so_the_refresh_token_dies_too(
 def test_teamviewer_down_keeps_the_token_for_the_next_try_and_logs_no_secret(
     agent, tv, caplog, django_capture_on_commit_callbacks
 ):
-    make_token(agent, access=ACCESS)
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     tv.post(REVOKE_URL, status=503, json={"error": "internal_error"})
     _deactivate(agent, django_capture_on_commit_callbacks)
     assert TeamViewerToken.objects.filter(agent=agent).exists()
@@ -169,8 +170,8 @@ def test_teamviewer_down_keeps_the_token_for_the_next_try_and_logs_no_secret(
 
 
 def test_the_sweep_catches_agents_deactivated_by_a_bulk_update(agent, other_agent, tv):
-    make_token(agent, access=ACCESS)
-    make_token(other_agent)
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
+    TeamViewerTokenFactory(agent=other_agent)
     revoke = tv.post(REVOKE_URL, status=204)
     get_user_model().objects.filter(pk=agent.pk).update(is_active=False)  # sends no signal
     assert tokens_revoke_inactive() == 1
@@ -181,7 +182,7 @@ def test_the_sweep_catches_agents_deactivated_by_a_bulk_update(agent, other_agen
 def test_saving_an_active_agent_or_one_without_a_token_calls_nobody(
     agent, other_agent, tv, django_capture_on_commit_callbacks
 ):
-    make_token(agent, access=ACCESS)
+    TeamViewerTokenFactory(agent=agent, access_token=ACCESS)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         agent.email = "new@example.com"
         agent.save()

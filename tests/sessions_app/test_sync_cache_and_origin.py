@@ -28,7 +28,7 @@ def test_the_session_list_still_answers_when_the_cache_is_down(client, agent, tv
     session = make_session(agent)
     client.force_login(agent)
 
-    with caplog.at_level(logging.WARNING, logger="sessions_app.cache_guard"):
+    with caplog.at_level(logging.WARNING, logger="sessions_app.cache_fallback"):
         response = client.get(f"/incidents/{session.incident_id}/sessions/")
 
     assert response.status_code == 200

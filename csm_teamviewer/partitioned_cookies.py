@@ -10,7 +10,7 @@ write that attribute, so this middleware appends it to those two cookies when
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from http.cookies import Morsel
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 
 
 class _PartitionedMorsel(Morsel):
-    def OutputString(self, attrs: list[str] | None = None) -> str:  # noqa: N802 - Morsel's name
+    def OutputString(self, attrs: Container[str] | None = None) -> str:  # noqa: N802 - Morsel's name
         return f"{super().OutputString(attrs)}; Partitioned"
 
 

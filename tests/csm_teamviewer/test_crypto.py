@@ -11,9 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from csm_teamviewer.crypto import DecryptionError
+from tests.factories import LoginFlowFactory, TeamViewerTokenFactory
 from tokens_app.models import LoginFlow, TeamViewerToken
-
-from .factories import LoginFlowFactory, TeamViewerTokenFactory
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()

@@ -11,28 +11,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar
 
 from csp.constants import SELF
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
+
+Response = TypeVar("Response", bound=HttpResponseBase)
 
 
 def frame_ancestors() -> list[str]:
     return [SELF, *settings.CSM_FRAME_ANCESTORS]
 
 
-def allow_csm_frames(response: HttpResponse) -> HttpResponse:
-    response._csp_replace = {"frame-ancestors": frame_ancestors()}
+def allow_csm_frames(response: Response) -> Response:
+    # django-csp's middleware reads this (its csp_replace decorator sets it the same way).
+    response._csp_replace = {"frame-ancestors": frame_ancestors()}  # type: ignore[attr-defined]
     if settings.CSM_FRAME_ANCESTORS:
-        response.xframe_options_exempt = True
+        # Django's XFrameOptionsMiddleware reads this (its xframe_options_exempt decorator sets it).
+        response.xframe_options_exempt = True  # type: ignore[attr-defined]
     else:
         response["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
 
-def frameable_by_csm(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def frameable_by_csm(view: Callable[..., Response]) -> Callable[..., Response]:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
         return allow_csm_frames(view(request, *args, **kwargs))
 
     return wrapped

@@ -1,0 +1,52 @@
+"""Celery: the broker, how the worker takes tasks, and beat's schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .environment import VAR_DIR, env
+from .mail import EMAIL_REDRIVE_SECONDS
+from .teamviewer import CLEANUP_INTERVAL_SECONDS, RECONCILE_INTERVAL_SECONDS, SESSION_SYNC_INTERVAL_SECONDS
+
+# Without a broker URL, the filesystem transport under var/ needs no server at all.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue_dir = VAR_DIR / "celery"
+    for _folder in ("queue", "processed", "control"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir / "queue"),
+        "data_folder_out": str(_queue_dir / "queue"),
+        "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks go to this queue: deployments sharing one Redis each take their own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Periodic runs expire after one interval: a backlog (the worker was down) is not replayed.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "redrive-invitation-emails": {
+        "task": "sessions_app.tasks.redrive_invitations",
+        "schedule": EMAIL_REDRIVE_SECONDS,
+    },
+    "teamviewer-cleanup": {
+        "task": "sessions_app.tasks.teamviewer_cleanup",
+        "schedule": CLEANUP_INTERVAL_SECONDS,
+        "options": {"expires": CLEANUP_INTERVAL_SECONDS},
+    },
+    "sync-session-states": {
+        "task": "sessions_app.tasks.sync_session_states",
+        "schedule": SESSION_SYNC_INTERVAL_SECONDS,
+        "options": {"expires": SESSION_SYNC_INTERVAL_SECONDS},
+    },
+    "reconcile-teamviewer-sessions": {
+        "task": "sessions_app.tasks.reconcile_sessions",
+        "schedule": RECONCILE_INTERVAL_SECONDS,
+        "options": {"expires": RECONCILE_INTERVAL_SECONDS},
+    },
+}

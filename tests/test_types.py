@@ -1,0 +1,43 @@
+"""mypy (with the Django and DRF stubs) finds nothing in the modules that are typed clean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Not checked: migrations (generated). Not yet clean: agents.py, whose provisioning passes the
+# user model as a bare ``type``, and the sandbox's protocol.py (a status that may be None used as a
+# key); both are typed with their modules' rework.
+# Modules not listed are still read where the listed ones import them, their errors unreported.
+NOT_YET = ("/migrations/", "csm_teamviewer/agents.py", "csm_teamviewer/sandbox/protocol.py")
+ALSO = ("sessions_app/throttles.py", "sessions_app/cache_fallback.py", "sessions_app/invitation_placeholders.py")
+
+
+def checked_modules() -> list[str]:
+    shell = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "csm_teamviewer").rglob("*.py"))]
+    return [path for path in [*shell, *ALSO] if not any(part in path for part in NOT_YET)]
+
+
+def test_the_typed_modules_pass_mypy():
+    if find_spec("mypy") is None:
+        pytest.skip("mypy is not installed: scripts/setup --dev installs requirements-dev.txt")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--follow-imports=silent", *checked_modules()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_shell_is_checked_whole_but_for_what_is_not_yet_typed():
+    modules = checked_modules()
+    assert {"csm_teamviewer/errors.py", "csm_teamviewer/settings/__init__.py", "sessions_app/throttles.py"} <= set(modules)
+    assert "csm_teamviewer/sandbox/oauth.py" in modules
+    assert not [path for path in modules if "migrations" in path]
