@@ -21,13 +21,24 @@ NO_OPENER = "Object.defineProperty(window, 'opener', {get: function () { return 
 BLOCK_POPUPS = "window.open = function () { return null; };"
 
 
-def create_with_login(page) -> Session:
+def create_until_sign_in(page):
+    """Create, with no TeamViewer token yet: the sign-in pop-up that opens."""
     with page.expect_popup() as opened:
         page.get_by_role("button", name="Create session").click()
-    sign_in_at_sandbox(opened.value)
+    return opened.value
+
+
+def create_with_login(page) -> Session:
+    popup = create_until_sign_in(page)
+    sign_in_at_sandbox(popup)
     expect(page.locator("article.session .badge").first).to_have_text("Waiting for the customer")
-    opened.value.close()
+    popup.close()
     return Session.objects.get()
+
+
+def expect_create_button_free(page) -> None:
+    expect(page.locator("#create-button")).to_be_enabled()
+    expect(page.locator("#create-button")).to_have_text("Create session")
 
 
 def test_closing_with_a_token_teamviewer_revoked_takes_one_click_and_a_sign_in(chromium, site, agent_user):
@@ -117,14 +128,11 @@ def test_refusing_the_sign_in_says_so_and_does_nothing(chromium, site, agent_use
     context, page = new_page(chromium)
     try:
         page.goto(launch_url(agent_user))
-        with page.expect_popup() as opened:
-            page.get_by_role("button", name="Create session").click()
-        popup = opened.value
+        popup = create_until_sign_in(page)
         popup.wait_for_load_state()
         popup.click("button[value=deny]")
         expect(page.locator("#message")).to_have_text("The TeamViewer sign-in was refused, so nothing was done.")
-        expect(page.locator("#create-button")).to_be_enabled()
-        expect(page.locator("#create-button")).to_have_text("Create session")
+        expect_create_button_free(page)
         assert not Session.objects.exists()
     finally:
         context.close()
@@ -153,14 +161,12 @@ def test_stopping_to_wait_for_the_sign_in_frees_the_button(chromium, site, agent
     context, page = new_page(chromium)
     try:
         page.goto(launch_url(agent_user))
-        with page.expect_popup() as opened:
-            page.get_by_role("button", name="Create session").click()
+        popup = create_until_sign_in(page)
         expect(page.locator("#create-button")).to_have_attribute("aria-busy", "true")
         page.get_by_role("button", name="Stop waiting").click()
         expect(page.locator("#message")).to_have_text("Stopped waiting for the TeamViewer sign-in. Nothing was done.")
-        expect(page.locator("#create-button")).to_be_enabled()
-        expect(page.locator("#create-button")).to_have_text("Create session")
-        opened.value.close()
+        expect_create_button_free(page)
+        popup.close()
         assert not Session.objects.exists()
     finally:
         context.close()
