@@ -373,3 +373,20 @@ def test_an_unknown_sign_in_is_not_found(page, flow_id):
 
 def test_another_agents_sign_in_is_not_found(other_page, create_flow):
     assert_error(other_page.get(login_url(create_flow)), 404, "not_found")
+
+
+ODD_FORMS = [
+    {"requester_name": ["one", "two"], "to": ["a@example.com", "b@example.com"]},
+    {"requester_name": "\x00", "requester_email": "\x00@example.com", "to": "\x00@example.com"},
+    {"description": "x" * 20_000, "to": "x" * 10_000},
+    {"language": "\x00", "send_email": "maybe"},
+    {"incident_id": "../..", "session_id": "1 OR 1=1", "agent": "someone.else"},
+]
+
+
+@pytest.mark.parametrize("form", ODD_FORMS)
+def test_no_button_answers_a_server_error_whatever_the_form_holds(page, open_session, tv, tv_token, form):
+    tv.put(f"{TV_SESSIONS}/{open_session.code}", status=204)
+    for target in (CREATE, url(open_session, "email"), url(open_session, "join"), url(open_session, "close")):
+        response = page.post(target, form)
+        assert response.status_code < 500, (target, text_of(response))
