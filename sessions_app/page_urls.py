@@ -1,8 +1,8 @@
 """The incident page, mounted at ``incidents/``: the page, the fragments its list and buttons swap
-in (``views``), and launch links."""
+in (``views``), and the page that spends a launch link (``launch_link_views``)."""
 from django.urls import path, register_converter
 
-from . import views
+from . import launch_link_views, views
 
 app_name = "incidents"
 
@@ -28,7 +28,7 @@ urlpatterns = [
     path("<incident:incident_id>/sessions/", views.session_list_fragment, name="sessions"),
     # After the list, so an incident called "launch" keeps its list; any malformed token still
     # reaches the view and its clear "link not valid" page.
-    path("launch/<str:token>/", views.launch_link_open, name="launch"),
+    path("launch/<str:token>/", launch_link_views.launch_link_open, name="launch"),
     path("<incident:incident_id>/sessions/create/", views.session_create_fragment, name="create"),
     path(f"{_SESSION}/email/", views.session_email_fragment, name="email"),
     path(f"{_SESSION}/join/", views.session_join_fragment, name="join"),

@@ -1,4 +1,4 @@
-"""The incident page (the TeamViewer tab CSM embeds), the fragments that update it, and launch links.
+"""The incident page (the TeamViewer tab CSM embeds) and the fragments that update it.
 
 The page's buttons post forms that htmx sends; each answer is HTML rendered here (the message,
 and the session list as it now is) and swapped into the page. An error answers with its status
@@ -9,21 +9,17 @@ not signed in, and no page or list carries a supporter link (join hands it out, 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -40,19 +36,15 @@ from .parsers import RequestTooLarge
 from .selectors import session_get, session_list
 from .serializers import SessionCreateInputSerializer, SessionEmailInputSerializer
 from .services.emails import SUPPORTED_LANGUAGES
-from .services.launch import LaunchLinkInvalid, launch_link_redeem
 from .services.sessions import session_close, session_create, session_email, session_join
 from .services.sync import sessions_sync
 from .session_rows import newly_connected, session_list_context
 from .throttles import AgentThrottle, throttles_refusing
 
-logger = logging.getLogger(__name__)
-
 VIA = "page"
 # The query string CSM fills in, cut to what the create form accepts.
 PREFILL_FIELDS = {"requester_name": 100, "requester_email": 254}
 CREATE_FIELDS = ("requester_name", "requester_email", "description", "language")
-_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 FragmentView = Callable[..., HttpResponse]
 
@@ -262,39 +254,3 @@ def login_wait_fragment(request: SignedInRequest, incident_id: str, flow_id: str
         return HttpResponse(status=204)
     message = page_messages.login_outcome(status=flow["status"], result=flow["result"])
     return _with_list(request, incident_id, message)
-
-
-# --- launch links -----------------------------------------------------------------------------
-
-
-def incident_page_url(*, incident_id: str, requester_name: str = "", requester_email: str = "") -> str:
-    requester = (("requester_name", requester_name), ("requester_email", requester_email))
-    query = urlencode({name: value for name, value in requester if value})
-    path = reverse("incidents:page", args=[incident_id])
-    return f"{path}?{query}" if query else path
-
-
-@frameable_by_csm
-@never_cache
-@require_GET
-def launch_link_open(request: HttpRequest, token: str) -> HttpResponse:
-    """Spend a launch link: sign its agent in (for later visits too) and open the page."""
-    try:
-        link = launch_link_redeem(token=token)
-    except LaunchLinkInvalid as exc:
-        response = render(request, "incidents/launch_invalid.html", {"error": exc}, status=400)
-        # Django would log the path, token and all: say it without the token instead.
-        response._has_been_logged = True  # type: ignore[attr-defined]
-        logger.info("Refused a launch link (unknown, used or expired).")
-    else:
-        login(request, link.agent, backend=_MODEL_BACKEND)
-        response = HttpResponseRedirect(
-            incident_page_url(
-                incident_id=link.incident_id,
-                requester_name=link.requester_name,
-                requester_email=link.requester_email,
-            )
-        )
-    # The token is in this URL: never pass it on in a Referer.
-    response["Referrer-Policy"] = "no-referrer"
-    return response
