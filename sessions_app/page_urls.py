@@ -1,7 +1,8 @@
-"""The incident page, mounted at ``incidents/``: the page, its list, its buttons, launch links."""
+"""The incident page, mounted at ``incidents/``: the page, the fragments its list and buttons swap
+in (``views``), and the page that spends a launch link (``launch_link_views``)."""
 from django.urls import path, register_converter
 
-from . import page_actions, views
+from . import launch_link_views, views
 
 app_name = "incidents"
 
@@ -20,26 +21,17 @@ class IncidentIdConverter:
 
 register_converter(IncidentIdConverter, "incident")
 
+_SESSION = "<incident:incident_id>/sessions/<uuid:session_id>"
+
 urlpatterns = [
     path("<incident:incident_id>/", views.incident_page, name="page"),
-    path("<incident:incident_id>/sessions/", views.incident_sessions, name="sessions"),
+    path("<incident:incident_id>/sessions/", views.session_list_fragment, name="sessions"),
     # After the list, so an incident called "launch" keeps its list; any malformed token still
     # reaches the view and its clear "link not valid" page.
-    path("launch/<str:token>/", views.launch, name="launch"),
-    path("<incident:incident_id>/sessions/create/", page_actions.CreateAction.as_view(), name="create"),
-    path(
-        "<incident:incident_id>/sessions/<uuid:session_id>/email/",
-        page_actions.EmailAction.as_view(),
-        name="email",
-    ),
-    path(
-        "<incident:incident_id>/sessions/<uuid:session_id>/join/",
-        page_actions.JoinAction.as_view(),
-        name="join",
-    ),
-    path(
-        "<incident:incident_id>/sessions/<uuid:session_id>/close/",
-        page_actions.CloseAction.as_view(),
-        name="close",
-    ),
+    path("launch/<str:token>/", launch_link_views.launch_link_open, name="launch"),
+    path("<incident:incident_id>/sessions/create/", views.session_create_fragment, name="create"),
+    path(f"{_SESSION}/email/", views.session_email_fragment, name="email"),
+    path(f"{_SESSION}/join/", views.session_join_fragment, name="join"),
+    path(f"{_SESSION}/close/", views.session_close_fragment, name="close"),
+    path("<incident:incident_id>/logins/<str:flow_id>/", views.login_wait_fragment, name="login"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from . import apis, launch
+from . import apis, launch_link_api
 
 app_name = "sessions_api"
 
@@ -16,5 +16,5 @@ urlpatterns = [
     re_path(rf"^sessions/{_ID}/join/?$", apis.SessionJoinApi.as_view(), name="session-join"),
     re_path(rf"^sessions/{_ID}/close/?$", apis.SessionCloseApi.as_view(), name="session-close"),
     re_path(r"^me/teamviewer/?$", apis.MyTeamViewerApi.as_view(), name="me-teamviewer"),
-    re_path(r"^launch/?$", launch.LaunchApi.as_view(), name="launch"),
+    re_path(r"^launch/?$", launch_link_api.LaunchLinkApi.as_view(), name="launch"),
 ]

@@ -1,150 +1,162 @@
-"""The incident page (the TeamViewer tab CSM embeds), its session list, and launch links.
+"""The incident page (the TeamViewer tab CSM embeds) and the fragments that update it.
 
-The page's buttons post JSON to the small endpoints in ``page_actions``; this module renders
-HTML. Anonymous visitors get the sign-in page (the list fragment answers 401 instead, since a
-script fetches it); nothing here shows a session to someone not signed in.
+The page's buttons post forms that htmx sends; each answer is HTML rendered here (the message,
+and the session list as it now is) and swapped into the page. An error answers with its status
+and the message fragment, aimed at the page's message area (``HX-Retarget``). Anonymous visitors
+get the sign-in page; a fragment answers 401 instead. Nothing here shows a session to someone
+not signed in, and no page or list carries a supporter link (join hands it out, audited).
 """
+
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.models import User
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import retarget, trigger_client_event
 
-from csm_teamviewer.error_responses import error_json
-from csm_teamviewer.errors import NotAuthenticated
+from csm_teamviewer.errors import Invalid, NotFound, ServiceError, TeamViewerLoginRequired
 from csm_teamviewer.frame_policy import frameable_by_csm
+from tokens_app.selectors import login_flow_status
 
-from .i18n import page_texts
+from . import page_messages
 from .models import Session
-from .selectors import session_list
+from .page_messages import PageMessage
+from .parsers import RequestTooLarge
+from .selectors import session_get, session_list
+from .serializers import SessionCreateInputSerializer, SessionEmailInputSerializer
 from .services.emails import SUPPORTED_LANGUAGES
-from .services.launch import LaunchLinkInvalid, launch_link_redeem
+from .services.sessions import session_close, session_create, session_email, session_join
 from .services.sync import sessions_sync
+from .session_rows import newly_connected, session_list_context
+from .throttles import AgentThrottle, throttles_refusing
 
-logger = logging.getLogger(__name__)
-
+VIA = "page"
 # The query string CSM fills in, cut to what the create form accepts.
 PREFILL_FIELDS = {"requester_name": 100, "requester_email": 254}
-_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+CREATE_FIELDS = ("requester_name", "requester_email", "description", "language")
+
+FragmentView = Callable[..., HttpResponse]
 
 
-# Marked for translation here, translated per row: one lookup per row, not four.
-BADGE_LABELS = {
-    "open": gettext_noop("Waiting for the customer"),
-    "active": gettext_noop("Customer connected"),
-    "closed": gettext_noop("Closed"),
-    "expired": gettext_noop("Expired"),
-}
+class SignedInRequest(HttpRequest):
+    """A request ``login_required`` or ``page_fragment`` let through: its user is signed in."""
+
+    user: User
 
 
-@dataclass(frozen=True)
-class SessionRow:
-    """One session as the viewer sees it on the page: its badge, and the actions that fit."""
-
-    session: Session
-    badge: str
-    can_act: bool
-
-    @property
-    def is_current(self) -> bool:
-        """Waiting or connected: what the page keeps refreshing."""
-        return self.badge in ("open", "active")
-
-    @property
-    def can_close(self) -> bool:
-        # Also a live session past its lifetime: closing it at TeamViewer is still right.
-        return self.can_act and self.session.is_live
-
-    @property
-    def can_email(self) -> bool:
-        return self.can_act and self.badge == "open"
-
-    @property
-    def can_join(self) -> bool:
-        return self.can_act and self.is_current
-
-    @property
-    def email_label(self) -> str:
-        return _("Resend email") if self.session.email_status != Session.EmailStatus.NOT_SENT else _("Send email")
-
-    @property
-    def badge_label(self) -> str:
-        return _(BADGE_LABELS[self.badge])
+# --- answering with fragments ---------------------------------------------------------------
 
 
-def _badge(session: Session) -> str:
-    # A live session past valid_until is dead at TeamViewer even before the cleanup closes it.
-    if session.is_live and session.is_past_lifetime:
-        return "expired"
-    return session.state
+def _message(request: HttpRequest, message: PageMessage, *, status: int = 200, **context: Any) -> HttpResponse:
+    response = render(request, "incidents/_message.html", {"message": message, **context}, status=status)
+    # An error is always shown in the message area, whichever part of the page asked.
+    return retarget(response, "#message") if status >= 400 else response
 
 
-# What the page and its list show of each session (templates/incidents/_sessions.html).
-PAGE_FIELDS = (
-    "incident_id",
-    "agent__username",
-    "code",
-    "state",
-    "requester_name",
-    "requester_email",
-    "description",
-    "valid_until",
-    "created_at",
-    "closed_at",
-    "email_status",
-    "email_sent_at",
-)
+def _with_list(request: SignedInRequest, incident_id: str, message: PageMessage, *, status: int = 200) -> HttpResponse:
+    """The message, and the list as it now is (swapped out of band)."""
+    sessions = session_list_context(incident_id=incident_id, viewer=request.user)
+    return _message(request, message, status=status, sessions=sessions)
 
 
-def session_rows(sessions: list[Session], *, viewer: AbstractBaseUser) -> list[SessionRow]:
-    return [
-        SessionRow(
-            session=session,
-            badge=_badge(session),
-            can_act=viewer.pk == session.agent_id or viewer.is_staff,
-        )
-        for session in sessions
-    ]
+def _error(request: HttpRequest, incident_id: str, error: ServiceError) -> HttpResponse:
+    if isinstance(error, TeamViewerLoginRequired) and error.extra.get("authorize_url"):
+        return _login_wait(request, incident_id, error)
+    response = _message(request, page_messages.for_error(error), status=error.status_code)
+    for name, value in error.headers().items():
+        response[name] = value
+    return response
 
 
-def _list_context(request: HttpRequest, incident_id: str) -> dict[str, Any]:
-    # Only what the page shows: no supporter links to decrypt, and of the agent only the login.
-    sessions = list(session_list(incident_id=incident_id).only(*PAGE_FIELDS))
-    rows = session_rows(sessions, viewer=request.user)
-    return {
-        "incident_id": incident_id,
-        "rows": rows,
-        "any_current": any(row.is_current for row in rows),
-        "own_current": any(row.is_current and row.session.agent_id == request.user.pk for row in rows),
-    }
+def _login_wait(request: HttpRequest, incident_id: str, error: TeamViewerLoginRequired) -> HttpResponse:
+    """Waiting for the TeamViewer sign-in; the page's script opens ``authorize_url`` in a pop-up."""
+    flow = error.extra["login_flow"]
+    context = {"authorize_url": error.extra["authorize_url"], "incident_id": incident_id, "flow": flow}
+    response = retarget(render(request, "incidents/_login_wait.html", context, status=error.status_code), "#message")
+    return trigger_client_event(response, "teamviewer-login", {"url": error.extra["authorize_url"]}, after="settle")
+
+
+def page_fragment(view: FragmentView) -> FragmentView:
+    """Signed in, within the agent's request budget (buttons), typed errors as messages."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, incident_id: str, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return _message(request, page_messages.signed_out(), status=401)
+        if request.method == "POST" and (wait := _over_budget(request)):
+            response = _message(request, page_messages.too_many_requests(wait), status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        try:
+            return view(request, incident_id, **kwargs)
+        except ServiceError as error:
+            return _error(request, incident_id, error)
+
+    return never_cache(wrapped)
+
+
+def _over_budget(request: HttpRequest) -> int:
+    """Seconds to wait when the agent has used up the budget the REST API shares; else 0."""
+    throttle = AgentThrottle()
+    # A budget reads only request.user, which a plain Django request has as DRF's does.
+    refused = throttles_refusing([throttle], request)  # type: ignore[arg-type]
+    return int(throttle.wait()) if refused else 0
+
+
+def _posted(request: HttpRequest) -> QueryDict:
+    try:
+        return request.POST
+    except RequestDataTooBig:
+        raise RequestTooLarge() from None
+    except MultiPartParserError:
+        raise Invalid() from None
+
+
+def _validated(serializer_class: type, data: dict[str, Any]) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        errors = {name: [str(text) for text in texts] for name, texts in serializer.errors.items()}
+        raise Invalid(_("Some fields are not valid."), errors=errors)
+    return dict(serializer.validated_data)
+
+
+def _incident_session(*, incident_id: str, session_id: str) -> Session:
+    session = session_get(session_id=session_id)
+    if session.incident_id != incident_id:
+        raise NotFound()
+    return session
+
+
+# --- the page ---------------------------------------------------------------------------------
 
 
 def _prefill(request: HttpRequest) -> dict[str, str]:
     return {name: request.GET.get(name, "").strip()[:limit] for name, limit in PREFILL_FIELDS.items()}
 
 
-def _page_config(incident_id: str) -> dict[str, Any]:
-    """What incident.js needs, handed over in a json_script block (no inline script: CSP)."""
+def _create_values(posted: QueryDict) -> dict[str, Any]:
+    """The create form as typed; a checkbox is sent only when ticked."""
+    values: dict[str, Any] = {name: posted.get(name, "").strip() for name in CREATE_FIELDS}
+    return {**values, "send_email": "send_email" in posted}
+
+
+def _create_form(values: dict[str, Any], errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {
-        "listUrl": reverse("incidents:sessions", args=[incident_id]),
-        "createUrl": reverse("incidents:create", args=[incident_id]),
-        "flowStatusUrl": reverse("tokens:login-flow-status", args=["__flow__"]),
-        "refreshSeconds": settings.SESSION_SYNC_SECONDS,
-        "loginSeconds": settings.LOGIN_FLOW_LIFETIME_SECONDS,
-        "texts": page_texts(),
+        "values": values,
+        "errors": errors or {},
+        "languages": SUPPORTED_LANGUAGES,
+        "language": values.get("language") or settings.INVITATION_DEFAULT_LANGUAGE,
     }
 
 
@@ -152,13 +164,11 @@ def _page_config(incident_id: str) -> dict[str, Any]:
 @login_required
 @never_cache
 @require_GET
-def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
+def incident_page(request: SignedInRequest, incident_id: str) -> HttpResponse:
     context = {
-        **_list_context(request, incident_id),
-        "prefill": _prefill(request),
-        "languages": SUPPORTED_LANGUAGES,
-        "default_language": settings.INVITATION_DEFAULT_LANGUAGE,
-        "config": _page_config(incident_id),
+        "sessions": session_list_context(incident_id=incident_id, viewer=request.user),
+        "form": _create_form({**_prefill(request), "send_email": True}),
+        "incident_id": incident_id,
     }
     response = render(request, "incidents/page.html", context)
     # Keeps the link to the TeamViewer sign-in pop-up (whose pages opt out of isolation too), so
@@ -167,46 +177,80 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     return response
 
 
-@never_cache
 @require_GET
-def incident_sessions(request: HttpRequest, incident_id: str) -> HttpResponse:
-    """The session list alone, for the page to refresh; live sessions' state is asked first."""
-    if not request.user.is_authenticated:
-        detail = _("You are signed out. Reload the page to sign in again.")
-        return error_json(NotAuthenticated(detail))
+@page_fragment
+def session_list_fragment(request: SignedInRequest, incident_id: str) -> HttpResponse:
+    """The list, polled while a session is live; live sessions' state is asked first.
+
+    ``waiting`` names the sessions the page showed waiting for the customer: one that is now
+    connected is announced in the message area.
+    """
     sessions_sync(sessions=session_list(incident_id=incident_id).filter(state__in=Session.LIVE_STATES))
-    return render(request, "incidents/_sessions.html", _list_context(request, incident_id))
+    sessions = session_list_context(incident_id=incident_id, viewer=request.user)
+    connected = newly_connected(sessions["rows"], waiting=request.GET.get("waiting", ""))
+    announcement = page_messages.customer_connected(connected) if connected else None
+    return render(request, "incidents/_sessions.html", {"sessions": sessions, "announcement": announcement})
 
 
-def page_url(*, incident_id: str, requester_name: str = "", requester_email: str = "") -> str:
-    query = urlencode(
-        {name: value for name, value in (("requester_name", requester_name), ("requester_email", requester_email)) if value}
-    )
-    path = reverse("incidents:page", args=[incident_id])
-    return f"{path}?{query}" if query else path
+# --- the buttons ------------------------------------------------------------------------------
 
 
-@frameable_by_csm
-@never_cache
-@require_GET
-def launch(request: HttpRequest, token: str) -> HttpResponse:
-    """Spend a launch link: sign its agent in (for later visits too) and open the page."""
+@require_POST
+@page_fragment
+def session_create_fragment(request: SignedInRequest, incident_id: str) -> HttpResponse:
+    values = _create_values(_posted(request))
+    fields = {**values, "incident_id": incident_id, "language": values["language"] or None}
     try:
-        link = launch_link_redeem(token=token)
-    except LaunchLinkInvalid as exc:
-        response = render(request, "incidents/launch_invalid.html", {"error": exc}, status=400)
-        # Django would log the path, token and all: say it without the token instead.
-        response._has_been_logged = True
-        logger.info("Refused a launch link (unknown, used or expired).")
-    else:
-        login(request, link.agent, backend=_MODEL_BACKEND)
-        response = HttpResponseRedirect(
-            page_url(
-                incident_id=link.incident_id,
-                requester_name=link.requester_name,
-                requester_email=link.requester_email,
-            )
-        )
-    # The token is in this URL: never pass it on in a Referer.
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+        data = _validated(SessionCreateInputSerializer, fields)
+    except Invalid as error:
+        # The form again as typed, each field's error beside it (out of band, with the message).
+        form = _create_form(values, error.extra["errors"])
+        return _message(request, page_messages.for_error(error), status=400, form=form, incident_id=incident_id)
+    session, created = session_create(agent=request.user, via=VIA, **data)
+    message = page_messages.session_created_from(session, created=created)
+    return _with_list(request, incident_id, message, status=201 if created else 200)
+
+
+@require_POST
+@page_fragment
+def session_email_fragment(request: SignedInRequest, incident_id: str, session_id: str) -> HttpResponse:
+    session = _incident_session(incident_id=incident_id, session_id=session_id)
+    to = _posted(request).get("to", "").strip()
+    data = _validated(SessionEmailInputSerializer, {"to": to} if to else {})
+    session_email(session=session, actor=request.user, via=VIA, **data)
+    return _with_list(request, incident_id, page_messages.invitation_queued(session), status=202)
+
+
+@require_POST
+@page_fragment
+def session_join_fragment(request: SignedInRequest, incident_id: str, session_id: str) -> HttpResponse:
+    """The supporter link: the page's script opens it in a new window, or shows it when blocked."""
+    session = _incident_session(incident_id=incident_id, session_id=session_id)
+    link = session_join(session=session, actor=request.user, via=VIA)
+    response = render(request, "incidents/_joined.html", {"session": session, "supporter_link": link})
+    return trigger_client_event(response, "supporter-link", {"url": link}, after="settle")
+
+
+@require_POST
+@page_fragment
+def session_close_fragment(request: SignedInRequest, incident_id: str, session_id: str) -> HttpResponse:
+    session = _incident_session(incident_id=incident_id, session_id=session_id)
+    session = session_close(session=session, actor=request.user, via=VIA)
+    return _with_list(request, incident_id, page_messages.session_closed(session.code))
+
+
+@require_GET
+@page_fragment
+def login_wait_fragment(request: SignedInRequest, incident_id: str, flow_id: str) -> HttpResponse:
+    """How the sign-in the page waits on is going: 204 while it runs, then its outcome.
+
+    Polled by the waiting message, and asked at once when the pop-up reports back. ``stop``:
+    the agent stops waiting (the sign-in, if finished later, still carries the action out).
+    """
+    flow = login_flow_status(flow_id=flow_id, agent=request.user)
+    if flow["status"] in ("pending", "started"):
+        if request.GET.get("stop"):
+            return _message(request, page_messages.stopped_waiting())
+        return HttpResponse(status=204)
+    message = page_messages.login_outcome(status=flow["status"], result=flow["result"])
+    return _with_list(request, incident_id, message)

@@ -74,24 +74,46 @@ def framed_cookies(settings):
     settings.PARTITIONED_COOKIES = True
 
 
-def test_the_page_works_inside_a_frame_from_an_allowed_origin(chromium, site, agent_user, csm, settings, framed_cookies):
+FRAMED = {
+    "en": {
+        "heading": "TeamViewer remote support",
+        "email": "Requester email",
+        "create": "Create session",
+        "waiting": "Waiting for the customer",
+        "created": "Session {code} created.",
+    },
+    "ja": {
+        "heading": "TeamViewer リモートサポート",
+        "email": "依頼者のメールアドレス",
+        "create": "セッションを作成",
+        "waiting": "お客様の接続待ち",
+        "created": "セッション {code} を作成しました。",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_page_works_inside_a_frame_from_an_allowed_origin(
+    chromium, site, agent_user, csm, settings, framed_cookies, language
+):
+    words = FRAMED[language]
     settings.CSM_FRAME_ANCESTORS = [csm.origin]
     csm.frame_url = launch_url(agent_user, requester_email="hanako@example.com")
-    context, page = new_page(chromium)
+    context, page = new_page(chromium, language=language)
     try:
         page.goto(csm.origin)
         tab = page.frame_locator("#tab")
-        expect(tab.get_by_role("heading", name="TeamViewer remote support")).to_be_visible()
-        expect(tab.get_by_label("Requester email")).to_have_value("hanako@example.com")
+        expect(tab.get_by_role("heading", name=words["heading"])).to_be_visible()
+        expect(tab.get_by_label(words["email"])).to_have_value("hanako@example.com")
 
         # The whole flow from inside the frame: the sign-in pop-up reports back to the frame.
         with page.expect_popup() as opened:
-            tab.get_by_role("button", name="Create session").click()
+            tab.get_by_role("button", name=words["create"]).click()
         sign_in_at_sandbox(opened.value)
-        expect(tab.locator("article.session .badge").first).to_have_text("Waiting for the customer")
+        expect(tab.locator("article.session .badge").first).to_have_text(words["waiting"])
         session = Session.objects.get()
-        expect(tab.locator("#message")).to_contain_text(f"Session {session.code} created.")
-        shoot(page, "8-inside-csm-frame", "en")
+        expect(tab.locator("#message")).to_contain_text(words["created"].format(code=session.code))
+        shoot(page, "8-inside-csm-frame", language)
 
         cookies = {cookie["name"]: cookie for cookie in context.cookies(settings.PUBLIC_BASE_URL)}
         assert cookies["sessionid"]["sameSite"] == "None" and cookies["sessionid"]["secure"]

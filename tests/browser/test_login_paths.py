@@ -21,13 +21,24 @@ NO_OPENER = "Object.defineProperty(window, 'opener', {get: function () { return 
 BLOCK_POPUPS = "window.open = function () { return null; };"
 
 
-def create_with_login(page) -> Session:
+def create_until_sign_in(page):
+    """Create, with no TeamViewer token yet: the sign-in pop-up that opens."""
     with page.expect_popup() as opened:
         page.get_by_role("button", name="Create session").click()
-    sign_in_at_sandbox(opened.value)
+    return opened.value
+
+
+def create_with_login(page) -> Session:
+    popup = create_until_sign_in(page)
+    sign_in_at_sandbox(popup)
     expect(page.locator("article.session .badge").first).to_have_text("Waiting for the customer")
-    opened.value.close()
+    popup.close()
     return Session.objects.get()
+
+
+def expect_create_button_free(page) -> None:
+    expect(page.locator("#create-button")).to_be_enabled()
+    expect(page.locator("#create-button")).to_have_text("Create session")
 
 
 def test_closing_with_a_token_teamviewer_revoked_takes_one_click_and_a_sign_in(chromium, site, agent_user):
@@ -56,28 +67,55 @@ def test_closing_with_a_token_teamviewer_revoked_takes_one_click_and_a_sign_in(c
         context.close()
 
 
-def test_a_blocked_pop_up_offers_a_link_that_signs_in_and_carries_on(chromium, site, agent_user):
-    context, page = new_page(chromium, init_script=BLOCK_POPUPS)
+BLOCKED = {
+    "en": {
+        "create": "Create session",
+        "login_link": "Sign in to TeamViewer",
+        "blocked": "Your browser blocked the TeamViewer sign-in window",
+        "waiting": "Waiting for the customer",
+        "created": "Session {code} created.",
+        "join": "Join as admin",
+        "join_link": "Join session {code}",
+        "join_blocked": "Your browser blocked the new window.",
+    },
+    "ja": {
+        "create": "セッションを作成",
+        "login_link": "TeamViewer にサインイン",
+        "blocked": "ブラウザーが TeamViewer のサインインウィンドウをブロックしました。",
+        "waiting": "お客様の接続待ち",
+        "created": "セッション {code} を作成しました。",
+        "join": "管理者として参加",
+        "join_link": "セッション {code} に参加",
+        "join_blocked": "ブラウザーが新しいウィンドウをブロックしました。",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_blocked_pop_up_offers_a_link_that_signs_in_and_carries_on(chromium, site, agent_user, language):
+    words = BLOCKED[language]
+    context, page = new_page(chromium, language=language, init_script=BLOCK_POPUPS)
     try:
         page.goto(launch_url(agent_user, requester_email="hanako@example.com"))
-        page.get_by_role("button", name="Create session").click()
+        page.get_by_role("button", name=words["create"]).click()
 
-        link = page.get_by_role("link", name="Sign in to TeamViewer")
+        link = page.get_by_role("link", name=words["login_link"])
         expect(link).to_be_visible()
-        expect(page.locator("#message")).to_contain_text("Your browser blocked the TeamViewer sign-in window")
-        shoot(page, "7-login-popup-blocked", "en")
+        expect(page.locator("#message")).to_contain_text(words["blocked"])
+        shoot(page, "7-login-popup-blocked", language)
         with page.expect_popup() as opened:
             link.click()
         sign_in_at_sandbox(opened.value)
 
         card = page.locator("article.session").first
-        expect(card.locator(".badge")).to_have_text("Waiting for the customer")
+        expect(card.locator(".badge")).to_have_text(words["waiting"])
         session = Session.objects.get()
-        expect(page.locator("#message")).to_contain_text(f"Session {session.code} created.")
+        expect(page.locator("#message")).to_contain_text(words["created"].format(code=session.code))
 
         # Join as admin with the new window blocked: the supporter link is offered instead.
-        page.get_by_role("button", name="Join as admin").click()
-        join = page.get_by_role("link", name=f"Join session {session.code}")
+        page.get_by_role("button", name=words["join"]).click()
+        expect(page.locator("#message")).to_contain_text(words["join_blocked"])
+        join = page.get_by_role("link", name=words["join_link"].format(code=session.code))
         expect(join).to_have_attribute("href", session.supporter_link)
         with page.expect_popup() as supporter:
             join.click()
@@ -90,14 +128,11 @@ def test_refusing_the_sign_in_says_so_and_does_nothing(chromium, site, agent_use
     context, page = new_page(chromium)
     try:
         page.goto(launch_url(agent_user))
-        with page.expect_popup() as opened:
-            page.get_by_role("button", name="Create session").click()
-        popup = opened.value
+        popup = create_until_sign_in(page)
         popup.wait_for_load_state()
         popup.click("button[value=deny]")
         expect(page.locator("#message")).to_have_text("The TeamViewer sign-in was refused, so nothing was done.")
-        expect(page.locator("#create-button")).to_be_enabled()
-        expect(page.locator("#create-button")).to_have_text("Create session")
+        expect_create_button_free(page)
         assert not Session.objects.exists()
     finally:
         context.close()
@@ -112,10 +147,26 @@ def test_teamviewer_down_while_closing_is_reported_and_the_session_stays_open(ch
         page.get_by_role("button", name="Close session").click()
         expect(page.locator("#message")).to_have_text("TeamViewer is not reachable right now. Try again shortly.")
         expect(page.locator(f"#close-{session.pk}")).to_be_enabled()
+        shoot(page, "9-error-teamviewer-down", "en")
         assert Session.objects.get().state == Session.State.OPEN
 
         faults.clear()
         page.get_by_role("button", name="Close session").click()
         expect(page.locator("article.session .badge").first).to_have_text("Closed")
+    finally:
+        context.close()
+
+
+def test_stopping_to_wait_for_the_sign_in_frees_the_button(chromium, site, agent_user):
+    context, page = new_page(chromium)
+    try:
+        page.goto(launch_url(agent_user))
+        popup = create_until_sign_in(page)
+        expect(page.locator("#create-button")).to_have_attribute("aria-busy", "true")
+        page.get_by_role("button", name="Stop waiting").click()
+        expect(page.locator("#message")).to_have_text("Stopped waiting for the TeamViewer sign-in. Nothing was done.")
+        expect_create_button_free(page)
+        popup.close()
+        assert not Session.objects.exists()
     finally:
         context.close()

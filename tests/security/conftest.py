@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.test import Client
 
@@ -24,7 +22,7 @@ SUPPORTER_SECRET = "SUPPORTER-PLAINTEXT-d41c"
 
 
 class Browser:
-    """A signed-in browser on the incident page, sending the CSRF token like its script does."""
+    """A signed-in browser on the incident page, posting its forms with the CSRF header as htmx does."""
 
     def __init__(self, user) -> None:
         self.client = Client(enforce_csrf_checks=True)
@@ -35,10 +33,8 @@ class Browser:
     def get(self, url: str, **extra):
         return self.client.get(url, **extra)
 
-    def post(self, url: str, body: dict | None = None):
-        return self.client.post(
-            url, json.dumps(body or {}), content_type="application/json", HTTP_X_CSRFTOKEN=self.csrf
-        )
+    def post(self, url: str, form: dict | None = None):
+        return self.client.post(url, form or {}, HTTP_X_CSRFTOKEN=self.csrf)
 
 
 @pytest.fixture

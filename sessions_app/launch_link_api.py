@@ -50,7 +50,7 @@ _STAFF_403 = (
 )
 
 
-class LaunchApi(AgentApi):
+class LaunchLinkApi(AgentApi):
     @extend_schema(
         operation_id="launch_create",
         tags=["incident page"],
