@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions_app.models import AuditEvent
+from tests.admin_actions import admin_action_post, admin_messages
 from tests.conftest import TV_API
 from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import TeamViewerToken
@@ -49,16 +50,12 @@ def test_disconnect_action_revokes_at_teamviewer_and_forgets_the_token(agent, ad
     token = TeamViewerTokenFactory(agent=agent)
     tv.post(f"{TV_API}/oauth2/revoke", json={})
 
-    response = admin_client.post(
-        reverse("admin:tokens_app_teamviewertoken_changelist"),
-        {"action": "disconnect", "_selected_action": [str(token.pk)]},
-        follow=True,
-    )
+    response = admin_action_post(admin_client, TeamViewerToken, "disconnect", [token])
 
     [call] = tv.calls
     assert call.request.headers["Authorization"] == f"Bearer {token.access_token}"
     assert not TeamViewerToken.objects.filter(agent=agent).exists()
-    assert "1 agent(s) disconnected from TeamViewer." in [str(m) for m in response.context["messages"]]
+    assert "1 agent(s) disconnected from TeamViewer." in admin_messages(response)
     assert AuditEvent.objects.filter(action="disconnect", actor=agent, outcome="ok").exists()
 
 
@@ -66,10 +63,7 @@ def test_disconnect_forgets_the_token_even_when_teamviewer_is_down(agent, admin_
     token = TeamViewerTokenFactory(agent=agent)
     tv.post(f"{TV_API}/oauth2/revoke", status=503)
 
-    admin_client.post(
-        reverse("admin:tokens_app_teamviewertoken_changelist"),
-        {"action": "disconnect", "_selected_action": [str(token.pk)]},
-    )
+    admin_action_post(admin_client, TeamViewerToken, "disconnect", [token])
 
     assert not TeamViewerToken.objects.filter(agent=agent).exists()
 
