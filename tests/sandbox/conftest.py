@@ -26,8 +26,10 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def assert_error(response, status: int, error: str) -> dict:
-    """The response is TeamViewer's error format with this status and error."""
+def assert_teamviewer_error(response, status: int, error: str) -> dict:
+    """The response is TeamViewer's error format (``error``, ``error_description``, ``error_code``)
+    with this status and error: the sandbox answers as TeamViewer does, not as the project does
+    (for the project's own error body, see ``tests.asserts.assert_error``)."""
     body = response.json()
     assert response.status_code == status, body
     assert body["error"] == error
@@ -93,6 +95,9 @@ class SandboxClient:
         if as_json:
             return self.client.post(f"{API}/{path}", body, content_type="application/json")
         return self.client.post(f"{API}/{path}", body)
+
+    def refresh(self, refresh_token: str):
+        return self.token(grant_type="refresh_token", refresh_token=refresh_token)
 
     def exchange(self, grant: Grant, **overrides: str):
         data = {"grant_type": "authorization_code", "code": grant.code, "redirect_uri": REDIRECT_URI}

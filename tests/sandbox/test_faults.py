@@ -7,7 +7,7 @@ import pytest
 
 from csm_teamviewer.sandbox import faults
 
-from .conftest import API, assert_error
+from .conftest import API, assert_teamviewer_error
 
 pytestmark = pytest.mark.urls("tests.sandbox.urls")
 
@@ -19,7 +19,7 @@ def test_an_injected_429_carries_retry_after_and_is_used_up(sandbox):
     limited = sandbox.api("POST", "sessions", token, {"groupname": "CSM"})
     after = sandbox.api("POST", "sessions", token, {"groupname": "CSM"})
 
-    assert_error(limited, 429, "rate_limit_reached")
+    assert_teamviewer_error(limited, 429, "rate_limit_reached")
     assert limited["Retry-After"] == "30"
     assert after.status_code == 200
 
@@ -34,7 +34,7 @@ def test_an_injected_403_is_rate_limit_reached_and_only_hits_its_path_and_method
 
     assert other_method.status_code == 200 and other_path.status_code == 200
     for response in hits[:2]:
-        assert_error(response, 403, "rate_limit_reached")
+        assert_teamviewer_error(response, 403, "rate_limit_reached")
     assert hits[2].status_code == 200
 
 
@@ -99,4 +99,4 @@ def test_faults_leave_the_pages_alone(sandbox):
 def test_a_method_the_endpoint_does_not_take_is_a_json_405(sandbox):
     response = sandbox.client.delete(f"{API}/sessions")
 
-    assert_error(response, 405, "invalid_request")
+    assert_teamviewer_error(response, 405, "invalid_request")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from csm_teamviewer.sandbox.models import Session
 
-from .conftest import BANNER, BASE, assert_error
+from .conftest import BANNER, BASE, assert_teamviewer_error
 
 pytestmark = pytest.mark.urls("tests.sandbox.urls")
 
@@ -75,7 +75,7 @@ def test_create_keeps_a_given_valid_until_and_groupid(sandbox):
 def test_create_without_a_group_is_400(sandbox):
     response = sandbox.api("POST", "sessions", sandbox.access_token(), {"description": "no group"})
 
-    body = assert_error(response, 400, "invalid_request")
+    body = assert_teamviewer_error(response, 400, "invalid_request")
     assert "groupid or groupname" in body["error_description"]
 
 
@@ -84,7 +84,8 @@ def test_create_with_a_bad_end_customer_email_is_400_naming_the_field(sandbox):
 
     response = sandbox.api("POST", "sessions", sandbox.access_token(), body)
 
-    assert "end_customer.email" in assert_error(response, 400, "invalid_request")["error_description"]
+    body = assert_teamviewer_error(response, 400, "invalid_request")
+    assert "end_customer.email" in body["error_description"]
 
 
 @pytest.mark.parametrize(
@@ -105,20 +106,26 @@ def test_create_with_a_bad_end_customer_email_is_400_naming_the_field(sandbox):
 def test_create_refuses_invalid_fields_with_400(sandbox, fields):
     body = {"groupname": "CSM", **fields}
 
-    assert_error(sandbox.api("POST", "sessions", sandbox.access_token(), body), 400, "invalid_request")
+    assert_teamviewer_error(
+        sandbox.api("POST", "sessions", sandbox.access_token(), body), 400, "invalid_request"
+    )
 
 
 @pytest.mark.parametrize(("method", "path"), [("POST", "sessions"), ("PUT", "sessions/s12-345-678")])
 @pytest.mark.parametrize("payload", ["{not json", "[1, 2]", b"\xff\xfe", "[" * 60000, "x" * 70000])
 def test_malformed_bodies_are_400_invalid_request_never_500(sandbox, method, path, payload):
-    assert_error(sandbox.api(method, path, sandbox.access_token(), payload), 400, "invalid_request")
+    assert_teamviewer_error(
+        sandbox.api(method, path, sandbox.access_token(), payload), 400, "invalid_request"
+    )
 
 
 def test_an_unknown_session_is_404_on_get_and_put(sandbox):
     token = sandbox.access_token()
 
-    assert_error(sandbox.api("GET", "sessions/s00-000-000", token), 404, "not_found")
-    assert_error(sandbox.api("PUT", "sessions/s00-000-000", token, {"state": "closed"}), 404, "not_found")
+    assert_teamviewer_error(sandbox.api("GET", "sessions/s00-000-000", token), 404, "not_found")
+    assert_teamviewer_error(
+        sandbox.api("PUT", "sessions/s00-000-000", token, {"state": "closed"}), 404, "not_found"
+    )
 
 
 def test_put_changes_fields_and_closing_twice_keeps_the_first_closing_time(sandbox):
@@ -135,8 +142,10 @@ def test_put_changes_fields_and_closing_twice_keeps_the_first_closing_time(sandb
     session = sandbox.api("GET", f"sessions/{code}", token).json()
     assert (session["description"], session["end_customer"]["name"]) == ("New", "Bob")
     assert session["closed_at"] != first_close  # the moved-back time was kept, not overwritten
-    assert_error(sandbox.api("PUT", f"sessions/{code}", token, {"state": "gone"}), 400, "invalid_request")
-    assert_error(sandbox.api("PUT", f"sessions/{code}", token, {}), 400, "invalid_request")
+    assert_teamviewer_error(
+        sandbox.api("PUT", f"sessions/{code}", token, {"state": "gone"}), 400, "invalid_request"
+    )
+    assert_teamviewer_error(sandbox.api("PUT", f"sessions/{code}", token, {}), 400, "invalid_request")
 
 
 def test_the_list_shows_only_the_token_owners_sessions_as_short_items_by_default(sandbox):
@@ -149,9 +158,11 @@ def test_the_list_shows_only_the_token_owners_sessions_as_short_items_by_default
 
     assert listed["sessions"] == [{"code": code, "state": "open", "groupid": listed["sessions"][0]["groupid"]}]
     assert listed["sessions_remaining"] == 0
-    assert_error(sandbox.api("GET", "sessions", mine, state="waiting"), 400, "invalid_request")
-    assert_error(sandbox.api("GET", "sessions", mine, offset="s99-999-999"), 400, "invalid_request")
-    assert_error(sandbox.api("GET", "sessions", mine, full_list="maybe"), 400, "invalid_request")
+    assert_teamviewer_error(sandbox.api("GET", "sessions", mine, state="waiting"), 400, "invalid_request")
+    assert_teamviewer_error(
+        sandbox.api("GET", "sessions", mine, offset="s99-999-999"), 400, "invalid_request"
+    )
+    assert_teamviewer_error(sandbox.api("GET", "sessions", mine, full_list="maybe"), 400, "invalid_request")
 
 
 def test_the_list_filters_by_groupid(sandbox):
@@ -241,5 +252,7 @@ def test_connection_reports_page_by_offset_id_and_show_only_the_owners(sandbox, 
     assert first["next_offset"] == first["records"][0]["id"]
     assert len(second["records"]) == 1 and second["records_remaining"] == 0 and "next_offset" not in second
     assert second["records"][0]["id"] != first["records"][0]["id"]
-    assert_error(sandbox.api("GET", "reports/connections", token, offset_id="nope"), 400, "invalid_request")
+    assert_teamviewer_error(
+        sandbox.api("GET", "reports/connections", token, offset_id="nope"), 400, "invalid_request"
+    )
     assert sandbox.api("GET", "reports/connections", token, has_code="false").json()["records"] == []

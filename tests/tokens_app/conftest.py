@@ -1,4 +1,4 @@
-"""Fixtures for tokens_app: TeamViewer's token endpoint, a pending action, a bound browser."""
+"""Fixtures for tokens_app: TeamViewer's token endpoint, a pending action, a bound browser, logins."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 
 from tests.conftest import TV_API
+from tests.factories import LoginFlowFactory, TeamViewerTokenFactory
 from tokens_app import pending_actions, signals
+from tokens_app.models import LoginFlow
 from tokens_app.views import FLOW_COOKIE, FLOW_COOKIE_SALT
-
-from .factories import LoginFlowFactory, TeamViewerTokenFactory
 
 TOKEN_URL = f"{TV_API}/oauth2/token"
 CALLBACK_PATH = "/oauth/teamviewer/callback/"
@@ -84,6 +84,22 @@ def resumed_calls():
 def flow(agent):
     """A login already sent to TeamViewer (its start link used), waiting for the callback."""
     return LoginFlowFactory(agent=agent, started=True)
+
+
+@pytest.fixture
+def pending_flow(agent, resumed_calls):
+    """A login the agent has not opened yet, that resumes a create once it completes."""
+    return LoginFlowFactory(agent=agent, action=RESUMED_ACTION, action_args={"incident_id": "INC-1001"})
+
+
+def start_path(flow: LoginFlow) -> str:
+    return f"/oauth/teamviewer/start/{flow.flow_id}/"
+
+
+def assert_refused(response) -> None:
+    """The login pages' refusal of an unknown, used, expired or foreign link: an error page, 400."""
+    assert response.status_code == 400
+    assert b"This TeamViewer sign-in link is no longer valid" in response.content
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import time_machine
 from django.conf import settings
 
 from tests.conftest import TV_API, TV_CLIENT_SECRET
+from tests.factories import LoginFlowFactory
 from tokens_app.models import LoginFlow, TeamViewerToken
 from tokens_app.services import token_disconnect
 from tokens_app.teamviewer import teamviewer_app
@@ -26,7 +27,6 @@ from .conftest import (
     RESUMED_ACTION,
     token_body,
 )
-from .factories import LoginFlowFactory
 
 REFRESHED_ACCESS_TOKEN = "refreshed-access-token-77c1"
 REFRESHED_REFRESH_TOKEN = "refreshed-refresh-token-3e90"

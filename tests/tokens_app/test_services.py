@@ -8,11 +8,11 @@ import time_machine
 from django.utils import timezone
 
 from tests.conftest import TV_API
+from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import TeamViewerToken
 from tokens_app.services import token_disconnect, token_status, tokens_purge_dead
 
 from .conftest import NEW_ACCESS_TOKEN
-from .factories import TeamViewerTokenFactory
 
 REVOKE_URL = f"{TV_API}/oauth2/revoke"
 

@@ -16,11 +16,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import TeamViewerToken
 from tokens_app.teamviewer.tokens import access_token_for
 
 from ..conftest import NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN, TOKEN_URL, form, token_body
-from ..factories import TeamViewerTokenFactory
 
 CALLERS = 20
 

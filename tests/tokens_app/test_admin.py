@@ -1,4 +1,5 @@
 """The admin's TeamViewer side: agents' connections, the disconnect action, the status panel."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,18 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions_app.models import AuditEvent
+from tests.admin_actions import admin_action_post, admin_messages
 from tests.conftest import TV_API
+from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import TeamViewerToken
 
-ACCESS_TOKEN = "tv-access-PLAINTEXT-5c1e0a"
-REFRESH_TOKEN = "tv-refresh-PLAINTEXT-9d7f3b"
 STATUS_URL = "/admin/tokens_app/teamviewertoken/status/"
-
-
-def make_token(user, *, expires_in: timedelta = timedelta(hours=1), refresh: str = REFRESH_TOKEN) -> TeamViewerToken:
-    return TeamViewerToken.objects.create(
-        agent=user, access_token=ACCESS_TOKEN, refresh_token=refresh, expires_at=timezone.now() + expires_in
-    )
 
 
 def ping_cell(response) -> tuple[str, str]:
@@ -36,10 +31,9 @@ def test_status_panel_is_at_its_admin_url(admin_client):
 
 
 def test_connections_list_shows_agent_connected_and_expiry_but_no_token(agent, other_agent, admin_client):
-    make_token(agent)
-    TeamViewerToken.objects.create(
-        agent=other_agent, access_token="dead-access-PLAINTEXT", refresh_token="",
-        expires_at=timezone.now() - timedelta(minutes=1),
+    live = TeamViewerTokenFactory(agent=agent)
+    dead = TeamViewerTokenFactory(
+        agent=other_agent, refresh_token="", expires_at=timezone.now() - timedelta(minutes=1)
     )
 
     response = admin_client.get(reverse("admin:tokens_app_teamviewertoken_changelist"))
@@ -48,35 +42,28 @@ def test_connections_list_shows_agent_connected_and_expiry_but_no_token(agent, o
     rows = {token.agent.username: response.context["cl"].model_admin.connected(token)
             for token in response.context["cl"].result_list}
     assert rows == {"agent.smith": True, "agent.jones": False}
-    for secret in (ACCESS_TOKEN, REFRESH_TOKEN, "dead-access-PLAINTEXT"):
+    for secret in (live.access_token, live.refresh_token, dead.access_token):
         assert secret not in html
 
 
 def test_disconnect_action_revokes_at_teamviewer_and_forgets_the_token(agent, admin_client, tv):
-    token = make_token(agent)
+    token = TeamViewerTokenFactory(agent=agent)
     tv.post(f"{TV_API}/oauth2/revoke", json={})
 
-    response = admin_client.post(
-        reverse("admin:tokens_app_teamviewertoken_changelist"),
-        {"action": "disconnect", "_selected_action": [str(token.pk)]},
-        follow=True,
-    )
+    response = admin_action_post(admin_client, TeamViewerToken, "disconnect", [token])
 
     [call] = tv.calls
-    assert call.request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert call.request.headers["Authorization"] == f"Bearer {token.access_token}"
     assert not TeamViewerToken.objects.filter(agent=agent).exists()
-    assert "1 agent(s) disconnected from TeamViewer." in [str(m) for m in response.context["messages"]]
+    assert "1 agent(s) disconnected from TeamViewer." in admin_messages(response)
     assert AuditEvent.objects.filter(action="disconnect", actor=agent, outcome="ok").exists()
 
 
 def test_disconnect_forgets_the_token_even_when_teamviewer_is_down(agent, admin_client, tv):
-    token = make_token(agent)
+    token = TeamViewerTokenFactory(agent=agent)
     tv.post(f"{TV_API}/oauth2/revoke", status=503)
 
-    admin_client.post(
-        reverse("admin:tokens_app_teamviewertoken_changelist"),
-        {"action": "disconnect", "_selected_action": [str(token.pk)]},
-    )
+    admin_action_post(admin_client, TeamViewerToken, "disconnect", [token])
 
     assert not TeamViewerToken.objects.filter(agent=agent).exists()
 
@@ -111,21 +98,19 @@ def test_status_panel_without_own_token_says_so_and_does_not_ping(admin_client, 
 
 
 def test_status_panel_pings_with_the_admins_own_token(admin_user, admin_client, agent, tv):
-    make_token(admin_user)
-    TeamViewerToken.objects.create(
-        agent=agent, access_token="someone-elses-token", refresh_token="x", expires_at=timezone.now() + timedelta(hours=1)
-    )
+    own = TeamViewerTokenFactory(agent=admin_user)
+    TeamViewerTokenFactory(agent=agent)
     tv.get(f"{TV_API}/ping", json={"token_valid": True})
 
     state, message = ping_cell(admin_client.get(STATUS_URL))
 
     assert state == "ok" and "accepted your token" in message
     [call] = tv.calls
-    assert call.request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert call.request.headers["Authorization"] == f"Bearer {own.access_token}"
 
 
 def test_status_panel_refreshes_an_expiring_token_before_the_ping(admin_user, admin_client, tv):
-    make_token(admin_user, expires_in=timedelta(seconds=10))
+    token = TeamViewerTokenFactory(agent=admin_user, expires_at=timezone.now() + timedelta(seconds=10))
     tv.post(
         f"{TV_API}/oauth2/token",
         json={"access_token": "fresh-access", "refresh_token": "fresh-refresh", "expires_in": 86400},
@@ -136,12 +121,12 @@ def test_status_panel_refreshes_an_expiring_token_before_the_ping(admin_user, ad
 
     assert state == "ok"
     refresh_call, ping_call = tv.calls
-    assert parse_qs(refresh_call.request.body)["refresh_token"] == [REFRESH_TOKEN]
+    assert parse_qs(refresh_call.request.body)["refresh_token"] == [token.refresh_token]
     assert ping_call.request.headers["Authorization"] == "Bearer fresh-access"
 
 
 def test_status_panel_reports_a_token_teamviewer_refuses(admin_user, admin_client, tv):
-    make_token(admin_user)
+    TeamViewerTokenFactory(agent=admin_user)
     tv.get(f"{TV_API}/ping", json={"token_valid": False})
 
     state, message = ping_cell(admin_client.get(STATUS_URL))
@@ -151,7 +136,7 @@ def test_status_panel_reports_a_token_teamviewer_refuses(admin_user, admin_clien
 
 @pytest.mark.parametrize("status", [500, 503])
 def test_status_panel_reports_teamviewer_unavailable_cleanly(status, admin_user, admin_client, tv):
-    make_token(admin_user)
+    token = TeamViewerTokenFactory(agent=admin_user)
     tv.get(f"{TV_API}/ping", status=status, body="<html>down</html>")
 
     response = admin_client.get(STATUS_URL)
@@ -159,11 +144,11 @@ def test_status_panel_reports_teamviewer_unavailable_cleanly(status, admin_user,
     assert response.status_code == 200
     state, message = ping_cell(response)
     assert state == "error" and "teamviewer_unavailable" in message
-    assert ACCESS_TOKEN not in response.content.decode()
+    assert token.access_token not in response.content.decode()
 
 
 def test_status_panel_when_the_refresh_is_refused_asks_to_sign_in_again(admin_user, admin_client, tv):
-    make_token(admin_user, expires_in=timedelta(seconds=10))
+    TeamViewerTokenFactory(agent=admin_user, expires_at=timezone.now() + timedelta(seconds=10))
     tv.post(f"{TV_API}/oauth2/token", status=400, json={"error": "invalid_grant"})
 
     state, message = ping_cell(admin_client.get(STATUS_URL))

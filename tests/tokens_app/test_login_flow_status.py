@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.asserts import assert_error
+from tests.factories import LoginFlowFactory
 from tokens_app.models import LoginFlow
-
-from .factories import LoginFlowFactory
 
 RESULT = {"ok": True, "action": "create", "session": {"code": "s12-345-678"}, "created": True}
 
@@ -55,22 +55,21 @@ def test_another_agents_login_is_not_found(client, agent, other_agent):
     flow = LoginFlowFactory(agent=agent, status=LoginFlow.Status.COMPLETED, result=RESULT)
     client.force_login(other_agent)
     response = client.get(status_url(flow.flow_id))
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert_error(response, status=404, code="not_found")
     assert "s12-345-678" not in response.content.decode()
 
 
 def test_an_anonymous_caller_learns_nothing(client, agent):
     flow = LoginFlowFactory(agent=agent, status=LoginFlow.Status.COMPLETED, result=RESULT)
     response = client.get(status_url(flow.flow_id))
-    assert response.status_code == 401
+    assert_error(response, status=401, code="not_authenticated")
     assert "s12-345-678" not in response.content.decode()
 
 
 @pytest.mark.parametrize("flow_id", ["unknown-flow", "x" * 65, "a%00b", "%E2%9C%93"])
 def test_unknown_or_malformed_flow_ids_are_not_found(signed_in, flow_id):
     response = signed_in.get(status_url(flow_id))
-    assert response.status_code == 404
+    assert_error(response, status=404, code="not_found")
 
 
 def test_only_get_is_answered(signed_in, agent):
