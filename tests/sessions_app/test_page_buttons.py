@@ -13,7 +13,7 @@ from django.test import Client
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
-from tokens_app import resume
+from tokens_app import pending_actions
 from tokens_app.models import LoginFlow
 
 from .conftest import TV_SESSIONS, make_session, tv_session_body
@@ -333,7 +333,7 @@ def test_while_the_sign_in_runs_the_waiting_message_gets_no_content(page, create
 
 def test_a_completed_sign_in_shows_what_the_resumed_create_made(page, agent, create_flow, tv, tv_token):
     tv.post(TV_SESSIONS, json=tv_session_body())
-    result = resume.run("create", agent=agent, args=create_flow.action_args)
+    result = pending_actions.run("create", agent=agent, args=create_flow.action_args)
     finish(create_flow, LoginFlow.Status.COMPLETED, {"ok": True, "action": "create", **result})
     response = page.get(login_url(create_flow))
     assert response.status_code == 200

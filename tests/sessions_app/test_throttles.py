@@ -14,7 +14,6 @@ from redis import Redis
 
 from sessions_app.services.api_keys import api_key_create
 from sessions_app.throttles import AgentThrottle
-from tests.asserts import assert_error
 from tests.security.conftest import Browser
 from tests.sessions_app.conftest import API, client_for
 from tests.test_settings import _manage
