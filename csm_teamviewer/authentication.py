@@ -1,4 +1,6 @@
-"""Agents: a CSM login maps to a Django user, provisioned on first use."""
+"""Who acts through the REST API: a CSM login maps to a Django user (an agent), provisioned on
+first use. The login arrives in a header on every call, so it is checked here before any lookup.
+"""
 
 from __future__ import annotations
 
@@ -12,36 +14,46 @@ from .errors import Invalid, PermissionDenied
 MAX_LOGIN_LENGTH = 150
 
 
-def agent_for_csm_login(*, login: str) -> AbstractBaseUser:
-    """The Django user for a CSM login, created (without a usable password) the first time."""
-    login = (login or "").strip()
+def csm_login(value: str) -> str:
+    """The CSM login ``value`` names, stripped; ``Invalid`` unless 1-150 characters without spaces."""
+    login = (value or "").strip()
     if not login or len(login) > MAX_LOGIN_LENGTH or any(ch.isspace() or ord(ch) < 32 for ch in login):
         raise Invalid("X-CSM-User must name the CSM login (1-150 characters, no spaces).")
-    User = get_user_model()
-    user = _find(User, login)
-    if user is None:
-        user = _provision(User, login)
-    if not user.is_active:
+    return login
+
+
+def agent_for_csm_login(*, login: str) -> AbstractBaseUser:
+    """The Django user for a CSM login, created (without a usable password) the first time."""
+    login = csm_login(login)
+    return agent_admit(_find(login) or agent_provision(login=login))
+
+
+def agent_admit(agent: AbstractBaseUser) -> AbstractBaseUser:
+    """The agent, unless deactivated (``PermissionDenied``)."""
+    if not agent.is_active:
         raise PermissionDenied("This agent is deactivated.")
-    return user
+    return agent
 
 
-def _find(User: type, login: str) -> AbstractBaseUser | None:
+def _find(login: str) -> AbstractBaseUser | None:
     # Every API call names its agent: a written-out statement costs half the CPU of the ORM's
     # compiling the same one.
+    User = get_user_model()
     quote = connection.ops.quote_name
     column = User._meta.get_field(User.USERNAME_FIELD).column
     sql = f"SELECT * FROM {quote(User._meta.db_table)} WHERE {quote(column)} = %s"  # noqa: S608 - the login is a parameter
     return next(iter(User.objects.raw(sql, [login])), None)
 
 
-def _provision(User: type, login: str) -> AbstractBaseUser:
+def agent_provision(*, login: str) -> AbstractBaseUser:
+    """A new agent for a checked login (no usable password), or the one a concurrent call made."""
+    User = get_user_model()
     try:
         with transaction.atomic():
-            user = User(username=login)
+            user = User(**{User.USERNAME_FIELD: login})
             user.set_unusable_password()
             user.save()
             return user
     except IntegrityError:
         # Another request provisioned the same agent at the same moment.
-        return User.objects.get(username=login)
+        return User.objects.get(**{User.USERNAME_FIELD: login})
