@@ -4,9 +4,12 @@ first use. The login arrives in a header on every call, so it is checked here be
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 
 from .errors import Invalid, PermissionDenied
 
@@ -35,13 +38,21 @@ def agent_admit(agent: AbstractBaseUser) -> AbstractBaseUser:
     return agent
 
 
+def username_column() -> str:
+    """The user table's column holding the login, for statements written out by hand."""
+    User = get_user_model()
+    return cast(str, cast(Field, User._meta.get_field(_username_field())).column)
+
+
+def _username_field() -> str:
+    return cast(str, get_user_model().USERNAME_FIELD)
+
+
 def _find(login: str) -> AbstractBaseUser | None:
-    # Every API call names its agent: a written-out statement costs half the CPU of the ORM's
-    # compiling the same one.
+    # A written-out statement costs half the CPU of the ORM's compiling the same one.
     User = get_user_model()
     quote = connection.ops.quote_name
-    column = User._meta.get_field(User.USERNAME_FIELD).column
-    sql = f"SELECT * FROM {quote(User._meta.db_table)} WHERE {quote(column)} = %s"  # noqa: S608 - the login is a parameter
+    sql = f"SELECT * FROM {quote(User._meta.db_table)} WHERE {quote(username_column())} = %s"  # noqa: S608 - the login is a parameter
     return next(iter(User.objects.raw(sql, [login])), None)
 
 
@@ -50,10 +61,10 @@ def agent_provision(*, login: str) -> AbstractBaseUser:
     User = get_user_model()
     try:
         with transaction.atomic():
-            user = User(**{User.USERNAME_FIELD: login})
+            user = User(**{_username_field(): login})
             user.set_unusable_password()
             user.save()
             return user
     except IntegrityError:
         # Another request provisioned the same agent at the same moment.
-        return User.objects.get(**{User.USERNAME_FIELD: login})
+        return User.objects.get(**{_username_field(): login})

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+
+from csm_teamviewer.crypto import EncryptedTextField
 
 from .models import Session
 
@@ -40,7 +42,7 @@ _BODY_COLUMNS = (
 
 
 def _shows_link(viewer: AbstractBaseUser | None, agent_id: int) -> bool:
-    return viewer is not None and (viewer.pk == agent_id or viewer.is_staff)
+    return viewer is not None and (viewer.pk == agent_id or getattr(viewer, "is_staff", False))
 
 
 def _when(value: datetime | None, zone: tzinfo) -> str | None:
@@ -97,7 +99,7 @@ def session_list_data(
     rows: Iterable[dict[str, Any]], *, viewer: AbstractBaseUser | None
 ) -> list[dict[str, Any]]:
     """The API bodies of ``session_list_values`` rows for ``viewer``: as ``session_data`` writes them."""
-    link_field = Session._meta.get_field("supporter_link")
+    link_field = cast(EncryptedTextField, Session._meta.get_field("supporter_link"))
     zone = timezone.get_current_timezone()
     return [
         _body(

@@ -6,11 +6,14 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
+
+from csm_teamviewer.authentication import username_column
 
 from ..models import ApiKey
 
@@ -58,15 +61,15 @@ def api_key_with_agent(*, key: str, login: str | None) -> tuple[ApiKey, Abstract
     return api_key, (row if row.pk is not None else None)
 
 
-def _key_and_user(digest: str, login: str | None) -> AbstractBaseUser | None:
-    """The user row (all NULL when there is no such user) with the key's columns beside it.
+def _key_and_user(digest: str, login: str | None) -> Any:
+    """The user row (all NULL when there is no such user) with the key's columns as attributes.
 
     A written-out statement: the ORM cannot join two unrelated tables, and compiling its query
     costs more CPU than the database takes to answer.
     """
     User = get_user_model()
     quote = connection.ops.quote_name
-    username = quote(User._meta.get_field(User.USERNAME_FIELD).column)
+    username = quote(username_column())
     sql = (
         "SELECT u.*, k.id AS api_key_id, k.name AS api_key_name, k.prefix AS api_key_prefix,"  # noqa: S608 - every value is a parameter
         " k.digest AS api_key_digest, (k.last_used_at IS NULL OR k.last_used_at < %s) AS api_key_idle"

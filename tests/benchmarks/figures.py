@@ -64,7 +64,6 @@ class Target:
             "Content-Type": "application/json",
         }
 
-
     def run(self, make_call: Callable[[int], Call], *, clients: int, total: int, max_seconds: float) -> Batch:
         """One batch against the server, with the CPU time its workers spent on it."""
         before = workers_cpu_seconds(self.web_pid)
@@ -73,6 +72,11 @@ class Target:
         )
         batch.cpu = workers_cpu_seconds(self.web_pid) - before
         return batch
+
+
+def _always(call: Call) -> Callable[[int], Call]:
+    """The same request every time."""
+    return lambda _number: call
 
 
 def _ratio(ours: float | None, base: float | None) -> float | None:
@@ -118,10 +122,10 @@ def measure_create(target: Target, plan: Plan) -> dict:
     for clients in CREATE_CLIENTS:
         ours, base = Batch(), Batch()
         for _round in range(plan.rounds):
-            total = plan.create_requests(clients)
-            common = {"clients": clients, "total": total, "max_seconds": plan.max_seconds}
-            base = base.merge(target.run(_baseline_create_call, **common))
-            ours = ours.merge(target.run(_create_call(target, uuid.uuid4().hex[:8]), **common))
+            sized = {"clients": clients, "total": plan.create_requests(clients)}
+            base = base.merge(target.run(_baseline_create_call, **sized, max_seconds=plan.max_seconds))
+            ours_call = _create_call(target, uuid.uuid4().hex[:8])
+            ours = ours.merge(target.run(ours_call, **sized, max_seconds=plan.max_seconds))
         results[str(clients)] = _compare(ours.summary(ok=CREATE_OK), base.summary(ok=CREATE_OK))
     return results
 
@@ -133,7 +137,7 @@ def warm_up(target: Target, *, requests: int = 60, clients: int = 12) -> None:
     for make_call in (_create_call(target, "warm-" + uuid.uuid4().hex[:8]), _baseline_create_call):
         target.run(make_call, clients=clients, total=requests, max_seconds=60)
     for call in reads:
-        target.run(lambda _n, call=call: call, clients=clients, total=requests, max_seconds=60)
+        target.run(_always(call), clients=clients, total=requests, max_seconds=60)
 
 
 # --- list and page ----------------------------------------------------------------------------
@@ -166,7 +170,7 @@ def measure_reads(target: Target, plan: Plan) -> dict:
         for _round in range(plan.rounds):
             for name, call in calls.items():
                 batch = target.run(
-                    lambda _n, call=call: call,
+                    _always(call),
                     clients=1,
                     total=plan.read_requests,
                     max_seconds=plan.max_seconds,

@@ -183,7 +183,8 @@ class Client:
 
 def run_load(target: Target, *, clients: int, seconds: float) -> Figures:
     """``clients`` threads calling the API for ``seconds``; returns every call's status and time."""
-    figures, known, lock = Figures(clients=clients, seconds=seconds), {}, threading.Lock()
+    figures, lock = Figures(clients=clients, seconds=seconds), threading.Lock()
+    known: dict[tuple[str, str], str] = {}  # (incident, agent): the session id last seen
     deadline = time.monotonic() + seconds
     started = time.monotonic()
     threads = [
