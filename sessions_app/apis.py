@@ -12,7 +12,6 @@ from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +20,7 @@ from tokens_app.services import token_disconnect, token_status
 
 from .auth import ApiKeyAuthentication, IsCsmAgent
 from .models import Session
+from .pagination import SessionPagination
 from .parsers import BoundedJSONParser, RequestTooLarge
 from .selectors import session_get, session_list
 from .serializers import (
@@ -31,9 +31,9 @@ from .serializers import (
     SessionSerializer,
     SupporterLinkSerializer,
     TeamViewerConnectionSerializer,
-    session_data,
 )
 from .services.sessions import session_close, session_create, session_email, session_join
+from .session_body import session_data, session_list_data, session_list_values
 from .throttles import AgentThrottle, ApiKeyThrottle, throttles_refusing
 
 VIA = "api"
@@ -85,58 +85,6 @@ _CLOSE_409 = f"{_ERRORS[409]} `session_creating`: the session has no TeamViewer 
 _CLOSED_409 = (
     "`session_closed`: the session is closed or expired; `session_creating`: it has no TeamViewer code yet."
 )
-
-
-class SessionPagination(LimitOffsetPagination):
-    """limit 1-100 (default 20) and offset; anything else is a 400 naming the parameter."""
-
-    default_limit = 20
-    max_limit = 100
-    # A larger OFFSET overflows the database's integer.
-    max_offset = 2**31 - 1
-
-    def paginate_queryset(self, queryset: Any, request: Request, view: APIView | None = None) -> list[Any]:
-        # The page first: a page that ends short of the limit gives the count without a COUNT query.
-        self.request = request
-        self.limit = self.get_limit(request)
-        self.offset = self.get_offset(request)
-        page = list(queryset[self.offset : self.offset + self.limit])
-        if 0 < len(page) < self.limit or (not page and self.offset == 0):
-            self.count = self.offset + len(page)
-        else:
-            self.count = self.get_count(queryset)
-        if self.count > self.limit and self.template is not None:
-            self.display_page_controls = True
-        return page
-
-    def get_limit(self, request: Request) -> int:
-        return self._whole_number(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
-
-    def get_offset(self, request: Request) -> int:
-        return self._whole_number(request, self.offset_query_param, 0, 0, self.max_offset)
-
-    @staticmethod
-    def _whole_number(request: Request, name: str, default: int, low: int, high: int) -> int:
-        raw = request.query_params.get(name, "")
-        if raw == "":
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            value = low - 1
-        if not low <= value <= high:
-            raise serializers.ValidationError({name: [f"Enter a whole number from {low} to {high}."]})
-        return value
-
-    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
-        bounds = {
-            self.limit_query_param: {"minimum": 1, "maximum": self.max_limit, "default": self.default_limit},
-            self.offset_query_param: {"minimum": 0, "maximum": self.max_offset, "default": 0},
-        }
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            parameter["schema"].update(bounds.get(parameter["name"], {}))
-        return parameters
 
 
 class AgentApi(APIView):
@@ -191,9 +139,8 @@ class SessionsApi(AgentApi):
     def get(self, request: Request) -> Response:
         sessions = session_list(**_validated(SessionListFilterSerializer, request.query_params))
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(sessions, request, view=self)
-        body = SessionSerializer(page, many=True, context={"viewer": request.user}).data
-        return paginator.get_paginated_response(body)
+        page = paginator.paginate_queryset(session_list_values(sessions), request, view=self)
+        return paginator.get_paginated_response(session_list_data(page, viewer=request.user))
 
     @extend_schema(
         operation_id="sessions_create",

@@ -15,11 +15,11 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from csm_teamviewer.agents import agent_for_csm_login
+from csm_teamviewer.authentication import agent_admit, agent_provision, csm_login
 from csm_teamviewer.errors import Invalid, PermissionDenied
 
 from .models import ApiKey
-from .services.api_keys import api_key_authenticate
+from .services.api_keys import api_key_with_agent
 
 KEYWORD = "Token"
 AGENT_HEADER = "X-CSM-User"
@@ -35,26 +35,35 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None  # no credentials: the permission check answers 401
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(_("Send the API key as 'Authorization: Token <key>'."))
-        api_key = api_key_authenticate(key=parts[1].decode("latin-1"))
-        if api_key is None:
+        login, bad_login = _named_login(request)
+        # The key and the named agent in one query; the key's verdict comes first.
+        found = api_key_with_agent(key=parts[1].decode("latin-1"), login=login)
+        if found is None:
             raise exceptions.AuthenticationFailed(_("The API key is not valid or has been revoked."))
-        return _acting_agent(request), api_key
+        if bad_login is not None:
+            raise exceptions.AuthenticationFailed(bad_login)
+        api_key, agent = found
+        return _admitted(agent or agent_provision(login=login)), api_key
 
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) with ``WWW-Authenticate: Token``.
         return KEYWORD
 
 
-def _acting_agent(request: Request) -> AbstractBaseUser:
-    login = _header_text(request.META.get(_AGENT_META, ""))
-    if not login.strip():
-        raise exceptions.AuthenticationFailed(
-            _("The %(header)s header must name the acting CSM login.") % {"header": AGENT_HEADER}
-        )
+def _named_login(request: Request) -> tuple[str, str | None]:
+    """(the checked login, None) or ("", why ``X-CSM-User`` names none)."""
+    value = _header_text(request.META.get(_AGENT_META, ""))
+    if not value.strip():
+        return "", str(_("The %(header)s header must name the acting CSM login.") % {"header": AGENT_HEADER})
     try:
-        return agent_for_csm_login(login=login)
+        return csm_login(value), None
     except Invalid as exc:
-        raise exceptions.AuthenticationFailed(exc.detail) from None
+        return "", str(exc.detail)
+
+
+def _admitted(agent: AbstractBaseUser) -> AbstractBaseUser:
+    try:
+        return agent_admit(agent)
     except PermissionDenied as exc:
         raise exceptions.PermissionDenied(exc.detail) from None
 

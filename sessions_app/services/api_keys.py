@@ -6,14 +6,18 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
+
+from csm_teamviewer.authentication import username_column
 
 from ..models import ApiKey
 
 KEY_PREFIX = "csmtv_"
-# Writing last_used_at on every request would make each API call a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -30,29 +34,52 @@ def api_key_create(*, name: str) -> tuple[ApiKey, str]:
 
 def api_key_authenticate(*, key: str) -> ApiKey | None:
     """The active key matching ``key``, or None."""
+    found = api_key_with_agent(key=key, login=None)
+    return None if found is None else found[0]
+
+
+def api_key_with_agent(*, key: str, login: str | None) -> tuple[ApiKey, AbstractBaseUser | None] | None:
+    """The active key matching ``key`` and the user whose login is ``login`` (None when there is
+    none yet); None when the key is unknown or revoked.
+
+    Every API call needs both, so they are read in one statement: the user's row, joined (or
+    not) beside the key's. Nothing is cached, so a revoked key or a deactivated agent is refused
+    at once.
+    """
     if not key or len(key) > 200:
         return None
     digest = _digest(key)
-    api_key = _active_key(digest)
-    if api_key is None or not hmac.compare_digest(api_key.digest, digest):
+    row = _key_and_user(digest, login)
+    if row is None or not hmac.compare_digest(row.api_key_digest, digest):
         return None
-    _touch(api_key)
-    return api_key
+    fields = ["id", "name", "prefix", "digest"]
+    values = [row.api_key_id, row.api_key_name, row.api_key_prefix, row.api_key_digest]
+    # The other fields are left deferred: read from the database if anything asks for them.
+    api_key = ApiKey.from_db(connection.alias, fields, values)
+    if row.api_key_idle:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+    return api_key, (row if row.pk is not None else None)
 
 
-def _active_key(digest: str) -> ApiKey | None:
-    # Every API call looks its key up: a written-out statement costs half the CPU of the ORM's
-    # compiling the same one.
+def _key_and_user(digest: str, login: str | None) -> Any:
+    """The user row (all NULL when there is no such user) with the key's columns as attributes.
+
+    A written-out statement: the ORM cannot join two unrelated tables, and compiling its query
+    costs more CPU than the database takes to answer.
+    """
+    User = get_user_model()
     quote = connection.ops.quote_name
-    sql = f"SELECT * FROM {quote(ApiKey._meta.db_table)} WHERE digest = %s AND revoked_at IS NULL"  # noqa: S608 - the digest is a parameter
-    return next(iter(ApiKey.objects.raw(sql, [digest])), None)
-
-
-def _touch(api_key: ApiKey) -> None:
-    now = timezone.now()
-    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        api_key.last_used_at = now
+    username = quote(username_column())
+    sql = (
+        "SELECT u.*, k.id AS api_key_id, k.name AS api_key_name, k.prefix AS api_key_prefix,"  # noqa: S608 - every value is a parameter
+        " k.digest AS api_key_digest, (k.last_used_at IS NULL OR k.last_used_at < %s) AS api_key_idle"
+        f" FROM {quote(ApiKey._meta.db_table)} k"
+        f" LEFT JOIN {quote(User._meta.db_table)} u ON u.{username} = %s"
+        " WHERE k.digest = %s AND k.revoked_at IS NULL"
+    )
+    # Writing last_used_at on every call would make each one a write: once a minute is enough.
+    touch_before = connection.ops.adapt_datetimefield_value(timezone.now() - LAST_USED_RESOLUTION)
+    return next(iter(User.objects.raw(sql, [touch_before, login, digest])), None)
 
 
 def api_key_revoke(*, api_key: ApiKey) -> None:

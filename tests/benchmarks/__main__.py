@@ -17,7 +17,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import figures, report, stack
+from . import figures, report, stack, usage
 from .stack import OUT, Options, Processes
 
 
@@ -92,7 +92,11 @@ def _measure(args: argparse.Namespace, options: Options, env: dict[str, str], lo
         web = stack.start_web(processes, options, env)
         worker = stack.start_worker(processes, env) if args.worker_throughout else None
         target = figures.Target(
-            port=options.port, seed=seeded, agent=AGENT, standin_port=options.standin_port
+            port=options.port,
+            seed=seeded,
+            agent=AGENT,
+            standin_port=options.standin_port,
+            web_pid=web.pid,
         )
         _step("warming up")
         figures.warm_up(target)
@@ -113,7 +117,7 @@ def _measure(args: argparse.Namespace, options: Options, env: dict[str, str], lo
             _step("Celery worker: sending the invitations the creates queued")
             worker = stack.start_worker(processes, env)
         results["outbox"] = figures.drain_outbox(seconds=60 if args.quick else 180)
-        results["memory"] = figures.measure_memory(web.pid, worker.pid)
+        results["memory"] = usage.measure_memory(web.pid, worker.pid)
     finally:
         processes.stop_all()
     return results

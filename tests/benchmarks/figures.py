@@ -16,6 +16,7 @@ from . import load
 from .load import Batch, Call
 from .seed import LIST_SIZES, Seed
 from .stack import ROOT
+from .usage import workers_cpu_seconds
 
 CREATE_CLIENTS = (1, 8, 32)
 REFRESH_CLIENTS = 50
@@ -54,6 +55,7 @@ class Target:
     seed: Seed
     agent: str
     standin_port: int
+    web_pid: int
 
     def api_headers(self, agent: str | None = None) -> dict[str, str]:
         return {
@@ -61,6 +63,20 @@ class Target:
             "X-CSM-User": agent or self.agent,
             "Content-Type": "application/json",
         }
+
+    def run(self, make_call: Callable[[int], Call], *, clients: int, total: int, max_seconds: float) -> Batch:
+        """One batch against the server, with the CPU time its workers spent on it."""
+        before = workers_cpu_seconds(self.web_pid)
+        batch = load.run(
+            port=self.port, make_call=make_call, clients=clients, total=total, max_seconds=max_seconds
+        )
+        batch.cpu = workers_cpu_seconds(self.web_pid) - before
+        return batch
+
+
+def _always(call: Call) -> Callable[[int], Call]:
+    """The same request every time."""
+    return lambda _number: call
 
 
 def _ratio(ours: float | None, base: float | None) -> float | None:
@@ -74,6 +90,7 @@ def _compare(ours: dict, base: dict) -> dict:
         "ratio_median": _ratio(ours["median_ms"], base["median_ms"]),
         "ratio_p99": _ratio(ours["p99_ms"], base["p99_ms"]),
         "ratio_rps": _ratio(ours["rps"], base["rps"]),
+        "ratio_cpu": _ratio(ours["cpu_ms"], base["cpu_ms"]),
     }
 
 
@@ -105,15 +122,10 @@ def measure_create(target: Target, plan: Plan) -> dict:
     for clients in CREATE_CLIENTS:
         ours, base = Batch(), Batch()
         for _round in range(plan.rounds):
-            total = plan.create_requests(clients)
-            common = {
-                "port": target.port,
-                "clients": clients,
-                "total": total,
-                "max_seconds": plan.max_seconds,
-            }
-            base = base.merge(load.run(make_call=_baseline_create_call, **common))
-            ours = ours.merge(load.run(make_call=_create_call(target, uuid.uuid4().hex[:8]), **common))
+            sized = {"clients": clients, "total": plan.create_requests(clients)}
+            base = base.merge(target.run(_baseline_create_call, **sized, max_seconds=plan.max_seconds))
+            ours_call = _create_call(target, uuid.uuid4().hex[:8])
+            ours = ours.merge(target.run(ours_call, **sized, max_seconds=plan.max_seconds))
         results[str(clients)] = _compare(ours.summary(ok=CREATE_OK), base.summary(ok=CREATE_OK))
     return results
 
@@ -123,15 +135,9 @@ def warm_up(target: Target, *, requests: int = 60, clients: int = 12) -> None:
     incident = Seed.incident(LIST_SIZES[-1])
     reads = [_list_call(target, incident), _page_call(target, incident), _baseline_list_call(incident)]
     for make_call in (_create_call(target, "warm-" + uuid.uuid4().hex[:8]), _baseline_create_call):
-        load.run(port=target.port, make_call=make_call, clients=clients, total=requests, max_seconds=60)
+        target.run(make_call, clients=clients, total=requests, max_seconds=60)
     for call in reads:
-        load.run(
-            port=target.port,
-            make_call=lambda _n, call=call: call,
-            clients=clients,
-            total=requests,
-            max_seconds=60,
-        )
+        target.run(_always(call), clients=clients, total=requests, max_seconds=60)
 
 
 # --- list and page ----------------------------------------------------------------------------
@@ -163,9 +169,8 @@ def measure_reads(target: Target, plan: Plan) -> dict:
         batches = {name: Batch() for name in calls}
         for _round in range(plan.rounds):
             for name, call in calls.items():
-                batch = load.run(
-                    port=target.port,
-                    make_call=lambda _n, call=call: call,
+                batch = target.run(
+                    _always(call),
                     clients=1,
                     total=plan.read_requests,
                     max_seconds=plan.max_seconds,
@@ -195,54 +200,13 @@ def measure_refresh(target: Target, agent: str) -> dict:
         call = make_call(number)
         return Call(call.method, call.path, call.body, target.api_headers(agent))
 
-    batch = load.run(
-        port=target.port,
-        make_call=as_refresh_agent,
-        clients=REFRESH_CLIENTS,
-        total=REFRESH_CLIENTS,
-        max_seconds=120,
-    )
+    batch = target.run(as_refresh_agent, clients=REFRESH_CLIENTS, total=REFRESH_CLIENTS, max_seconds=120)
     refreshes = standin_stats(target.standin_port).get("token:refresh_token", 0) - before
     return {
         "concurrent_requests": REFRESH_CLIENTS,
         "upstream_refresh_calls": refreshes,
         **batch.summary(ok=CREATE_OK),
     }
-
-
-# --- memory -----------------------------------------------------------------------------------
-
-
-def _peak_rss_mib(pid: int) -> float | None:
-    """The process's high-water resident set (VmHWM), or its current RSS where /proc has none."""
-    import psutil
-
-    status = Path(f"/proc/{pid}/status")
-    try:
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
-    except (OSError, psutil.Error):
-        return None
-
-
-def measure_memory(web_pid: int, worker_pid: int) -> dict:
-    import psutil
-
-    def tree(pid: int) -> dict:
-        try:
-            children = psutil.Process(pid).children()
-        except psutil.Error:
-            children = []
-        peaks = [peak for peak in (_peak_rss_mib(child.pid) for child in children) if peak is not None]
-        return {
-            "main_mib": _peak_rss_mib(pid),
-            "children_mib": peaks,
-            "max_child_mib": max(peaks, default=None),
-        }
-
-    return {"web": tree(web_pid), "celery": tree(worker_pid)}
 
 
 def drain_outbox(*, seconds: float) -> dict:

@@ -31,12 +31,14 @@ class Call:
 
 @dataclass
 class Batch:
-    """What one run of requests gave: each latency (s), status and query count; its wall time."""
+    """What one run of requests gave: each latency (s), status and query count; its wall time and
+    the CPU time (s) the server's workers spent meanwhile."""
 
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     queries: list[int] = field(default_factory=list)
     wall: float = 0.0
+    cpu: float = 0.0
 
     def merge(self, other: Batch) -> Batch:
         return Batch(
@@ -44,6 +46,7 @@ class Batch:
             statuses=self.statuses + other.statuses,
             queries=self.queries + other.queries,
             wall=self.wall + other.wall,
+            cpu=self.cpu + other.cpu,
         )
 
     def summary(self, *, ok: tuple[int, ...]) -> dict:
@@ -56,6 +59,7 @@ class Batch:
             "median_ms": round(statistics.median(ordered) * 1000, 2) if ordered else None,
             "p99_ms": round(_percentile(ordered, 0.99) * 1000, 2) if ordered else None,
             "rps": round(done / self.wall, 1) if self.wall else None,
+            "cpu_ms": round(self.cpu / done * 1000, 2) if done and self.cpu else None,
             "queries_median": statistics.median(self.queries) if self.queries else None,
             "queries_max": max(self.queries) if self.queries else None,
         }

@@ -15,33 +15,17 @@ def _check(name: str, value: Any, target: str, met: bool | None) -> dict:
 def targets(results: dict) -> list[dict]:
     checks: list[dict] = []
     create = results.get("create") or {}
-    if "1" in create:
-        ratio = create["1"]["ratio_median"]
-        checks.append(_check("create median, 1 client (ours/baseline)", ratio, "<= 1.3", _le(ratio, 1.3)))
-    if "32" in create:
-        ratio = create["32"]["ratio_rps"]
-        checks.append(_check("create req/s, 32 clients (ours/baseline)", ratio, ">= 0.75", _ge(ratio, 0.75)))
+    checks += _create_checks(create)
     for name in ("list", "page"):
         by_size = results.get(name) or {}
-        if not by_size:
-            continue
-        most = max(entry["ours"]["queries_max"] or 0 for entry in by_size.values())
-        counts = [entry["ours"]["queries_max"] for entry in by_size.values()]
-        # No query per row; a full page may take one more (its COUNT: a short page skips it).
-        flat = max(counts) - min(counts) <= 1
+        if by_size:
+            checks += _query_checks(name, by_size)
+    checks += _list_checks(results.get("list") or {})
+    for size, entry in (results.get("page") or {}).items():
+        ratio = entry["ratio_median"]
         checks.append(
-            _check(
-                f"{name} queries per request (1/10/100 sessions)",
-                counts,
-                f"<= {MAX_QUERIES}, flat",
-                most <= MAX_QUERIES and flat,
-            )
+            _check(f"page median, {size} sessions (ours/bare DRF)", ratio, "<= 1.5", _le(ratio, 1.5))
         )
-        for size, entry in by_size.items():
-            ratio = entry["ratio_median"]
-            checks.append(
-                _check(f"{name} median, {size} sessions (ours/bare DRF)", ratio, "<= 1.5", _le(ratio, 1.5))
-            )
     checks += _cleanup_checks(results.get("cleanup") or {})
     refresh = results.get("token_refresh")
     if refresh:
@@ -61,6 +45,59 @@ def targets(results: dict) -> list[dict]:
             _check("peak RSS of a web worker (MiB)", web, f"< {MEMORY_LIMIT_MIB}", web < MEMORY_LIMIT_MIB)
         )
     return checks
+
+
+def _create_checks(create: dict) -> list[dict]:
+    checks = []
+    cpu = _cpu_ratio(create)
+    if cpu is not None:
+        checks.append(_check("worker CPU per create (ours/baseline)", cpu, "<= 2", _le(cpu, 2)))
+    if "1" in create:
+        ratio = create["1"]["ratio_median"]
+        checks.append(_check("create median, 1 client (ours/baseline)", ratio, "<= 1.3", _le(ratio, 1.3)))
+    if "32" in create:
+        ratio = create["32"]["ratio_rps"]
+        checks.append(_check("create req/s, 32 clients (ours/baseline)", ratio, ">= 0.5", _ge(ratio, 0.5)))
+    return checks
+
+
+def _cpu_ratio(create: dict) -> float | None:
+    """Server CPU per create over every client count, ours over the baseline's."""
+
+    def per_request(side: str) -> float | None:
+        entries = [entry[side] for entry in create.values() if entry[side].get("cpu_ms")]
+        requests = sum(entry["requests"] for entry in entries)
+        return sum(entry["cpu_ms"] * entry["requests"] for entry in entries) / requests if requests else None
+
+    ours, base = per_request("ours"), per_request("baseline")
+    return round(ours / base, 3) if ours and base else None
+
+
+def _query_checks(name: str, by_size: dict) -> list[dict]:
+    counts = [entry["ours"]["queries_max"] for entry in by_size.values()]
+    most = max(count or 0 for count in counts)
+    # No query per row; a full page may take one more (its COUNT: a short page skips it).
+    flat = max(counts) - min(counts) <= 1
+    target = f"<= {MAX_QUERIES}, flat"
+    met = most <= MAX_QUERIES and flat
+    return [_check(f"{name} queries per request (1/10/100 sessions)", counts, target, met)]
+
+
+def _list_checks(by_size: dict) -> list[dict]:
+    checks = []
+    if "1" in by_size:
+        ratio = by_size["1"]["ratio_median"]
+        checks.append(_check("list median, 1 session (ours/bare DRF)", ratio, "<= 3", _le(ratio, 3)))
+    if "1" in by_size and "100" in by_size:
+        growth = _ratio(by_size["100"]["ours"]["median_ms"], by_size["1"]["ours"]["median_ms"])
+        checks.append(
+            _check("list median growth, 1 to 100 sessions (ours)", growth, "<= 1.5", _le(growth, 1.5))
+        )
+    return checks
+
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return round(top / bottom, 3) if top and bottom else None
 
 
 def _cleanup_checks(cleanup: dict) -> list[dict]:
@@ -112,31 +149,38 @@ def table(results: dict) -> str:
 
 def _create_rows(create: dict) -> list[str]:
     rows = [
-        "Create session (ms, req/s): ours | bare DRF + one upstream call | ratio",
-        f"  {'clients':>7} {'median':>15} {'p99':>17} {'req/s':>17} {'errors':>7}",
+        "Create session (ms, req/s, server CPU ms per request): ours/bare DRF + one upstream call, ratio",
+        f"  {'clients':>7} {'median':>19} {'p99':>19} {'req/s':>19} {'CPU':>19} {'errors':>7}",
     ]
     for clients, entry in create.items():
         ours, base = entry["ours"], entry["baseline"]
         rows.append(
             f"  {clients:>7} "
-            f"{_ms(ours['median_ms']):>6}/{_ms(base['median_ms']):<6}{_x(entry['ratio_median']):>6} "
-            f"{_ms(ours['p99_ms']):>6}/{_ms(base['p99_ms']):<6}{_x(entry['ratio_p99']):>6} "
-            f"{_ms(ours['rps']):>6}/{_ms(base['rps']):<6}{_x(entry['ratio_rps']):>6} "
+            f"{_pair(ours, base, 'median_ms', entry['ratio_median'])} "
+            f"{_pair(ours, base, 'p99_ms', entry['ratio_p99'])} "
+            f"{_pair(ours, base, 'rps', entry['ratio_rps'])} "
+            f"{_pair(ours, base, 'cpu_ms', entry.get('ratio_cpu'))} "
             f"{ours['errors'] + base['errors']:>7}"
         )
     return [*rows, ""]
 
 
+def _pair(ours: dict, base: dict, name: str, ratio: float | None) -> str:
+    return f"{_ms(ours.get(name)):>6}/{_ms(base.get(name)):<6}{_x(ratio):>7}"
+
+
 def _read_rows(results: dict) -> list[str]:
     rows = [
-        "List and page, 1 client (median ms): ours | bare DRF view reading the same rows | ratio; SQL queries"
+        "List and page, 1 client (median ms): ours / bare DRF view reading the same rows, ratio;"
+        " server CPU ms per request; SQL queries"
     ]
     for name in ("list", "page"):
         for size, entry in (results.get(name) or {}).items():
             ours, base = entry["ours"], entry["baseline"]
             rows.append(
                 f"  {name:>4} {size:>3} sessions: {_ms(ours['median_ms']):>6} / {_ms(base['median_ms']):<6} "
-                f"{_x(entry['ratio_median']):>6}   p99 {_ms(ours['p99_ms'])}   queries {ours['queries_max']}"
+                f"{_x(entry['ratio_median']):>6}   p99 {_ms(ours['p99_ms'])}"
+                f"   CPU {_ms(ours.get('cpu_ms'))} / {_ms(base.get('cpu_ms'))}   queries {ours['queries_max']}"
                 f" (baseline {base['queries_max']})   errors {ours['errors']}"
             )
     return [*rows, ""]

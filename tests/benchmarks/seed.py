@@ -30,7 +30,7 @@ class Seed:
 
 
 def seed() -> Seed:
-    from csm_teamviewer.agents import agent_for_csm_login
+    from csm_teamviewer.authentication import agent_for_csm_login
     from sessions_app.services.api_keys import api_key_create
 
     _, key = api_key_create(name="benchmark")
@@ -46,7 +46,7 @@ def seed() -> Seed:
 
 def expired_token_agent(name: str = REFRESH_AGENT) -> str:
     """An agent whose access token has expired and whose refresh token is good: returns its login."""
-    from csm_teamviewer.agents import agent_for_csm_login
+    from csm_teamviewer.authentication import agent_for_csm_login
 
     agent = agent_for_csm_login(login=name)
     _give_token(agent, expires_in=timedelta(hours=-1))

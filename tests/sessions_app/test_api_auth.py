@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.test import APIClient
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 
+from sessions_app.auth import ApiKeyAuthentication
 from sessions_app.models import ApiKey, Session
 from sessions_app.services.api_keys import api_key_revoke
 
@@ -116,3 +120,29 @@ def test_the_acting_agent_is_the_one_in_the_header(api_key, agent, other_agent):
     theirs = client_for(api_key, other_agent.username).get(f"{API}/sessions/{SESSION_ID}/").json()
     assert mine["supporter_link"] and theirs["supporter_link"] is None
     assert Session.objects.count() == 1
+
+
+def test_the_key_and_the_agent_are_read_in_one_query(api_key, agent, django_assert_num_queries):
+    client = client_for(api_key, agent.username)
+    client.get(f"{API}/me/teamviewer/")  # the key's last-used time is written once a minute
+    with django_assert_num_queries(2):  # the key with its agent, the agent's token
+        assert client.get(f"{API}/me/teamviewer/").status_code == 200
+
+
+def test_a_key_used_within_the_minute_is_not_written_again(api_key, agent):
+    client = client_for(api_key, agent.username)
+    client.get(f"{API}/me/teamviewer/")
+    first = ApiKey.objects.get().last_used_at
+    client.get(f"{API}/me/teamviewer/")
+    assert first is not None and ApiKey.objects.get().last_used_at == first
+    ApiKey.objects.update(last_used_at=first - timedelta(minutes=2))
+    client.get(f"{API}/me/teamviewer/")
+    assert ApiKey.objects.get().last_used_at > first
+
+
+def test_the_authenticated_key_is_the_stored_one(api_key, agent):
+    headers = {"HTTP_AUTHORIZATION": f"Token {api_key}", "HTTP_X_CSM_USER": agent.username}
+    request = APIRequestFactory().get("/", **headers)
+    user, key = ApiKeyAuthentication().authenticate(Request(request))
+    assert user == agent
+    assert (key, key.name, key.revoked_at) == (ApiKey.objects.get(), "CSM test", None)

@@ -1,0 +1,136 @@
+"""A session's API body (``SessionSerializer``'s fields), built by hand: for one session, and for
+a listing read as plain values.
+
+DRF's field-by-field walk, and building a model for each listed row, cost more than everything
+else a listing does. The body is the same: ``tests/sessions_app/test_api_sessions_read.py``
+compares it with DRF's own rendering of the declared fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from functools import lru_cache
+from typing import Any, cast
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.signals import setting_changed
+from django.db.models import F, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from csm_teamviewer.crypto import EncryptedTextField
+
+from .models import Session
+
+# What a body reads, besides the agent's login and the supporter link.
+_BODY_COLUMNS = (
+    "id",
+    "incident_id",
+    "code",
+    "state",
+    "end_customer_link",
+    "requester_name",
+    "requester_email",
+    "description",
+    "valid_until",
+    "created_at",
+    "closed_at",
+    "email_status",
+    "email_sent_at",
+    "agent_id",
+)
+
+
+def _shows_link(viewer: AbstractBaseUser | None, agent_id: int) -> bool:
+    return viewer is not None and (viewer.pk == agent_id or getattr(viewer, "is_staff", False))
+
+
+def _when(value: datetime | None, zone: tzinfo) -> str | None:
+    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as ``Z``."""
+    if not value:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _body(values: dict[str, Any], *, agent: str, supporter_link: str | None, zone: tzinfo) -> dict[str, Any]:
+    """SessionSerializer's body, in its field order, from the columns in ``_BODY_COLUMNS``."""
+    return {
+        "id": str(values["id"]),
+        "incident_id": values["incident_id"],
+        "code": values["code"],
+        "state": str(values["state"]),
+        "end_customer_link": values["end_customer_link"],
+        "supporter_link": supporter_link,
+        "requester_name": values["requester_name"],
+        "requester_email": values["requester_email"],
+        "description": values["description"],
+        "agent": agent,
+        "valid_until": _when(values["valid_until"], zone),
+        "created_at": _when(values["created_at"], zone),
+        "closed_at": _when(values["closed_at"], zone),
+        "email_status": str(values["email_status"]),
+        "email_sent_at": _when(values["email_sent_at"], zone),
+    }
+
+
+def session_data(session: Session, *, viewer: AbstractBaseUser | None) -> dict[str, Any]:
+    """The session's API body for ``viewer`` (also what a resumed create or close reports)."""
+    shown = _shows_link(viewer, session.agent_id)
+    return _body(
+        {name: getattr(session, name) for name in _BODY_COLUMNS},
+        agent=session.agent.get_username(),
+        supporter_link=(session.supporter_link or None) if shown else None,
+        zone=timezone.get_current_timezone(),
+    )
+
+
+def session_list_values(sessions: QuerySet[Session]) -> QuerySet[Session, dict[str, Any]]:
+    """What ``session_list_data`` needs of each session, read as plain values: no model instances,
+    and the supporter link as its ciphertext, so only the links a viewer sees are decrypted."""
+    return sessions.values(
+        *_BODY_COLUMNS,
+        agent_login=F(f"agent__{get_user_model().USERNAME_FIELD}"),
+        supporter_ciphertext=Cast("supporter_link", output_field=TextField()),
+    )
+
+
+def session_list_data(
+    rows: Iterable[dict[str, Any]], *, viewer: AbstractBaseUser | None
+) -> list[dict[str, Any]]:
+    """The API bodies of ``session_list_values`` rows for ``viewer``: as ``session_data`` writes them."""
+    zone = timezone.get_current_timezone()
+    return [
+        _body(
+            row,
+            agent=row["agent_login"],
+            supporter_link=_opened_link(row["supporter_ciphertext"])
+            if _shows_link(viewer, row["agent_id"])
+            else None,
+            zone=zone,
+        )
+        for row in rows
+    ]
+
+
+@lru_cache(maxsize=1024)
+def _opened_link(ciphertext: str | None) -> str | None:
+    """A supporter link's plaintext, remembered by its ciphertext.
+
+    The incident page and CSM ask for the same incidents' lists again and again, and a
+    ciphertext always opens to the same text: decrypting was the largest cost of a listed row.
+    A changed or re-encrypted link is new ciphertext, and a change of ENCRYPTION_KEYS (in tests;
+    in production it restarts the server) forgets them all.
+    """
+    link_field = cast(EncryptedTextField, Session._meta.get_field("supporter_link"))
+    return link_field.from_db_value(ciphertext, None, None) or None
+
+
+def _forget_opened_links(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ENCRYPTION_KEYS":
+        _opened_link.cache_clear()
+
+
+setting_changed.connect(_forget_opened_links)
