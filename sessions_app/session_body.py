@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
-from functools import lru_cache
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.signals import setting_changed
 from django.db.models import F, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -101,36 +99,16 @@ def session_list_data(
     rows: Iterable[dict[str, Any]], *, viewer: AbstractBaseUser | None
 ) -> list[dict[str, Any]]:
     """The API bodies of ``session_list_values`` rows for ``viewer``: as ``session_data`` writes them."""
+    link_field = cast(EncryptedTextField, Session._meta.get_field("supporter_link"))
     zone = timezone.get_current_timezone()
     return [
         _body(
             row,
             agent=row["agent_login"],
-            supporter_link=_opened_link(row["supporter_ciphertext"])
+            supporter_link=(link_field.from_db_value(row["supporter_ciphertext"], None, None) or None)
             if _shows_link(viewer, row["agent_id"])
             else None,
             zone=zone,
         )
         for row in rows
     ]
-
-
-@lru_cache(maxsize=1024)
-def _opened_link(ciphertext: str | None) -> str | None:
-    """A supporter link's plaintext, remembered by its ciphertext.
-
-    The incident page and CSM ask for the same incidents' lists again and again, and a
-    ciphertext always opens to the same text: decrypting was the largest cost of a listed row.
-    A changed or re-encrypted link is new ciphertext, and a change of ENCRYPTION_KEYS (in tests;
-    in production it restarts the server) forgets them all.
-    """
-    link_field = cast(EncryptedTextField, Session._meta.get_field("supporter_link"))
-    return link_field.from_db_value(ciphertext, None, None) or None
-
-
-def _forget_opened_links(*, setting: str, **kwargs: Any) -> None:
-    if setting == "ENCRYPTION_KEYS":
-        _opened_link.cache_clear()
-
-
-setting_changed.connect(_forget_opened_links)

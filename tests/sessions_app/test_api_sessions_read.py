@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from cryptography.fernet import Fernet
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -187,24 +186,6 @@ def test_the_list_decrypts_only_the_supporter_links_it_shows(api, agent, other_a
     monkeypatch.setattr(crypto, "decrypt", lambda text: opened.append(text) or decrypt(text))
 
     results = api.get(URL).json()["results"]
-    again = api.get(URL).json()["results"]
 
     assert len(results) == 6
     assert len(opened) == 3 == sum(1 for row in results if row["supporter_link"])
-    assert again == results and len(opened) == 3  # each ciphertext is opened once
-
-
-def test_a_changed_link_is_listed_changed(api, agent):
-    session = make_session(agent)
-    before = api.get(URL).json()["results"][0]["supporter_link"]
-    session.supporter_link = "https://start.teamviewer.test/changed"
-    session.save()
-    assert before != api.get(URL).json()["results"][0]["supporter_link"] == session.supporter_link
-
-
-def test_new_encryption_keys_forget_the_opened_links(api, agent, settings):
-    make_session(agent)
-    assert api.get(URL).json()["results"][0]["supporter_link"]
-    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    with pytest.raises(crypto.DecryptionError):
-        api.get(URL)
