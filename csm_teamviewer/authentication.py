@@ -45,7 +45,7 @@ def username_column() -> str:
 
 
 def _username_field() -> str:
-    return cast(str, get_user_model().USERNAME_FIELD)
+    return get_user_model().USERNAME_FIELD
 
 
 def _find(login: str) -> AbstractBaseUser | None:
