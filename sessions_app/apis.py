@@ -33,7 +33,8 @@ from .serializers import (
     TeamViewerConnectionSerializer,
     session_data,
 )
-from .services.sessions import session_close, session_create, session_email, session_join
+from .services.create import SessionRequest, session_create
+from .services.sessions import session_close, session_email, session_join
 from .throttles import AgentThrottle, ApiKeyThrottle, throttles_refusing
 
 VIA = "api"
@@ -211,7 +212,7 @@ class SessionsApi(AgentApi):
     )
     def post(self, request: Request) -> Response:
         data = _validated(SessionCreateInputSerializer, request.data)
-        session, created = session_create(agent=request.user, via=VIA, **data)
+        session, created = session_create(agent=request.user, session_request=SessionRequest(**data), via=VIA)
         return _session_response(request, session, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.crypto import EncryptedTextField
 
+from .lifecycle import LIVE_STATES, PAIR_STATES, SessionQuerySet, SessionState
 from .placeholders import validate_placeholders
 
 
@@ -41,15 +42,9 @@ class ApiKey(models.Model):
 class Session(models.Model):
     """A TeamViewer session code made for an incident by an agent."""
 
-    class State(models.TextChoices):
-        # Internal: the row that reserves (incident, agent) while TeamViewer creates the code.
-        CREATING = "creating", _("Creating")
-        OPEN = "open", _("Waiting for the customer")
-        ACTIVE = "active", _("Customer connected")
-        CLOSED = "closed", _("Closed")
-        EXPIRED = "expired", _("Expired")
-
-    LIVE_STATES = (State.CREATING, State.OPEN, State.ACTIVE)
+    # The states, their moves and the sets everyone asks for: lifecycle.py.
+    State = SessionState
+    LIVE_STATES = LIVE_STATES
 
     class EmailStatus(models.TextChoices):
         NOT_SENT = "not_sent", _("Not sent")
@@ -87,6 +82,8 @@ class Session(models.Model):
     # When the periodic state sync last took this session, so that every open one gets its turn.
     synced_at = models.DateTimeField(_("last synced"), null=True, blank=True, editable=False)
 
+    objects = SessionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("TeamViewer session")
         verbose_name_plural = _("TeamViewer sessions")
@@ -95,7 +92,7 @@ class Session(models.Model):
             # A double click or a retrying CSM never makes two TeamViewer sessions.
             models.UniqueConstraint(
                 fields=["incident_id", "agent"],
-                condition=Q(state__in=["creating", "open", "active"]),
+                condition=Q(state__in=[state.value for state in PAIR_STATES]),
                 name="one_live_session_per_incident_and_agent",
             ),
         ]
@@ -243,7 +240,3 @@ class LaunchLink(models.Model):
 
     def __str__(self) -> str:
         return f"Launch link of {self.agent} for incident {self.incident_id}"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()

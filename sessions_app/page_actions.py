@@ -25,7 +25,8 @@ from .models import Session
 from .parsers import BoundedJSONParser
 from .selectors import session_get
 from .serializers import SessionCreateInputSerializer, SessionEmailInputSerializer, session_data
-from .services.sessions import session_close, session_create, session_email, session_join
+from .services.create import SessionRequest, session_create
+from .services.sessions import session_close, session_email, session_join
 from .throttles import AgentThrottle
 
 VIA = "page"
@@ -59,7 +60,7 @@ class CreateAction(PageAction):
     @extend_schema(exclude=True)
     def post(self, request: Request, incident_id: str) -> Response:
         data = _validated(SessionCreateInputSerializer, {**_fields(request), "incident_id": incident_id})
-        session, created = session_create(agent=request.user, via=VIA, **data)
+        session, created = session_create(agent=request.user, session_request=SessionRequest(**data), via=VIA)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.body(session, created=created), status=code)
 

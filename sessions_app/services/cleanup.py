@@ -34,7 +34,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from csm_teamviewer.errors import (
@@ -53,6 +52,7 @@ from tokens_app.services import (
     tokens_revoke_inactive,
 )
 
+from ..lifecycle import State
 from ..models import AuditEvent, Session
 from .emails import REDRIVE_BATCH, invitations_redrive
 from .launch import launch_links_purge
@@ -60,8 +60,6 @@ from .pacing import RateLimiter
 
 logger = logging.getLogger(__name__)
 
-LIVE = (Session.State.OPEN, Session.State.ACTIVE)
-FINISHED = (Session.State.CLOSED, Session.State.EXPIRED)
 # Rows claimed, marked and deleted per query: few queries, and a chunk's closes fill the threads.
 CHUNK = 100
 # Rate-limit answers one session may meet in a run before it is left to the next run.
@@ -179,22 +177,19 @@ def _lease(*, workers: int, rate: float | None) -> timedelta:
     return timedelta(seconds=math.ceil(2 * CHUNK / workers) * per_call + paced + waits)
 
 
-def _expirable(now: datetime) -> QuerySet[Session]:
-    unclaimed = Q(cleanup_lease_until__isnull=True) | Q(cleanup_lease_until__lt=now)
-    return Session.objects.filter(unclaimed, state__in=LIVE, valid_until__lte=now)
-
-
 def _claim(run: uuid.UUID, *, size: int, lease: timedelta) -> list[Session]:
     """Take up to ``size`` sessions for this run alone: rows another run holds are not taken."""
     now = timezone.now()
-    candidates = _expirable(now).order_by("valid_until")
+    candidates = Session.objects.due_for_cleanup(now).order_by("valid_until")
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             # Two runs at once take different rows instead of queuing behind each other.
             candidates = candidates.select_for_update(skip_locked=True)
         ids = list(candidates.values_list("pk", flat=True)[:size])
         # Conditional: a row another run claimed since (without row locks, on SQLite) stays its.
-        _expirable(now).filter(pk__in=ids).update(cleanup_claim=run, cleanup_lease_until=now + lease)
+        Session.objects.filter(pk__in=ids).due_for_cleanup(now).update(
+            cleanup_claim=run, cleanup_lease_until=now + lease
+        )
     return list(
         Session.objects.filter(pk__in=ids, cleanup_claim=run).select_related("agent").order_by("valid_until")
     )
@@ -304,14 +299,10 @@ def _record(run: uuid.UUID, outcomes: dict[Session, str], tally: dict[str, int])
     now = timezone.now()
     with transaction.atomic():
         # Still ours and still live: a close by its agent meanwhile wins, and is not audited here.
-        mine = Session.objects.filter(pk__in=done, cleanup_claim=run, state__in=LIVE)
+        mine = Session.objects.filter(pk__in=done, cleanup_claim=run).live()
         marked = set(mine.select_for_update().values_list("pk", flat=True))
-        Session.objects.filter(pk__in=marked).update(
-            state=Session.State.EXPIRED,
-            closed_at=now,
-            updated_at=now,
-            cleanup_claim=None,
-            cleanup_lease_until=None,
+        Session.objects.filter(pk__in=marked).move(
+            State.EXPIRED, closed_at=now, updated_at=now, cleanup_claim=None, cleanup_lease_until=None
         )
         AuditEvent.objects.bulk_create([_audit(*done[pk], at=now) for pk in marked])
     for _session, outcome in (done[pk] for pk in marked):
@@ -337,11 +328,10 @@ def _audit(session: Session, outcome: str, *, at: datetime) -> AuditEvent:
 
 
 def sessions_delete_old(*, limit: int, now: datetime | None = None) -> int:
-    """Delete up to ``limit`` closed or expired sessions older than SESSION_RETENTION_DAYS."""
+    """Delete up to ``limit`` closed or expired sessions (and uncertain creates) older than
+    SESSION_RETENTION_DAYS."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.SESSION_RETENTION_DAYS)
-    old = Session.objects.filter(state__in=FINISHED).filter(
-        Q(closed_at__lte=cutoff) | Q(closed_at__isnull=True, updated_at__lte=cutoff)
-    )
+    old = Session.objects.finished_before(cutoff)
     deleted = 0
     while deleted < limit:
         ids = list(old.order_by().values_list("pk", flat=True)[: min(CHUNK * 5, limit - deleted)])
