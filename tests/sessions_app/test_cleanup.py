@@ -328,7 +328,7 @@ def test_cleanup_purges_logins_dead_tokens_launch_links_and_redrives_the_outbox(
 ):
     handed: list[int] = []
     monkeypatch.setattr(
-        "sessions_app.tasks.enqueue_invitation", lambda email_id: handed.append(email_id) or True
+        "sessions_app.services.emails.invitation_enqueue", lambda email_id: handed.append(email_id) or True
     )
     past = timezone.now() - timedelta(days=2)
     stale_flow = LoginFlow.objects.create(agent=agent, expires_at=past)
