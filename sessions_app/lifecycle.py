@@ -26,6 +26,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .leases import lease_free
+
 if TYPE_CHECKING:
     from tokens_app.client import RemoteSession
 
@@ -65,12 +67,6 @@ def stale_age() -> timedelta:
     A reservation older than this belongs to a process that died mid-create.
     """
     return timedelta(seconds=4 * sum(settings.TEAMVIEWER_TIMEOUT) + 30)
-
-
-def lease_free(field: str, now: datetime) -> Q:
-    """Rows no worker holds: ``field`` (a lease's end) unset or past. A lease lapses only when
-    its holder died, so another may take the row over."""
-    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now})
 
 
 class SessionQuerySet(models.QuerySet):

@@ -76,7 +76,7 @@ class Session(models.Model):
     )
     email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
     # While the lease runs, one cleanup run (named by the claim) is closing this session at
-    # TeamViewer and no other may (see services/cleanup.py).
+    # TeamViewer and no other may (see services/expiry.py).
     cleanup_claim = models.UUIDField(null=True, blank=True, editable=False)
     cleanup_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     # When the periodic state sync last took this session, so that every open one gets its turn.

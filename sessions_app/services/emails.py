@@ -17,10 +17,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from ..leases import lease_free
 from ..models import AuditEvent, InvitationEmail, Session
 from .audit import audit_record
 from .email_render import invitation_render
@@ -114,7 +115,7 @@ def _lease() -> timedelta:
 
 def _due(now: datetime) -> QuerySet[InvitationEmail]:
     return InvitationEmail.objects.filter(status=InvitationEmail.Status.QUEUED, next_attempt_at__lte=now).filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        lease_free("claimed_until", now)
     )
 
 
@@ -260,9 +261,8 @@ def invitation_retry(*, email: InvitationEmail) -> bool:
     now = timezone.now()
     unsent = InvitationEmail.objects.filter(pk=email.pk).exclude(status=InvitationEmail.Status.SENT)
     # A row a worker is sending right now is left to it: queuing it again could send it twice.
-    unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     with transaction.atomic():
-        updated = unsent.filter(unclaimed).update(
+        updated = unsent.filter(lease_free("claimed_until", now)).update(
             status=InvitationEmail.Status.QUEUED, attempts=0, next_attempt_at=now
         )
         if not updated:
