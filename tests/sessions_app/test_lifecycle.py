@@ -1,0 +1,123 @@
+"""The session lifecycle: conditional moves that say whether they won, and the sets everyone asks for."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import requests
+from django.utils import timezone
+
+from csm_teamviewer.errors import TeamViewerUnavailable
+from sessions_app.lifecycle import (
+    reservation_mark_stale,
+    session_mark_active,
+    session_mark_closed,
+    session_mark_expired,
+    session_mark_uncertain,
+    stale_age,
+)
+from sessions_app.models import AuditEvent, Session
+from sessions_app.services.create import SessionRequest, session_create
+
+from .conftest import API, TV_SESSIONS, make_session
+
+HOUR = timedelta(hours=1)
+
+
+def _incidents(queryset) -> list[str]:
+    return sorted(session.incident_id for session in queryset)
+
+
+def test_a_move_wins_once_and_a_second_writer_learns_it_lost(agent):
+    session = make_session(agent)
+    late = Session.objects.get(pk=session.pk)  # another writer's copy, read before the close
+
+    assert session_mark_closed(session) is True
+    assert session_mark_expired(late) is False
+    assert session_mark_closed(late) is False
+
+    stored = Session.objects.get(pk=session.pk)
+    assert (stored.state, stored.closed_at) == ("closed", session.closed_at)
+    assert (late.state, late.closed_at) == ("open", None)  # a lost move changes nothing in memory
+
+
+def test_only_the_moves_in_the_table_happen(agent):
+    reservation = make_session(agent, state=Session.State.CREATING, code="")
+    active = make_session(agent, incident_id="INC-2", state=Session.State.ACTIVE)
+
+    assert session_mark_closed(reservation) is False  # no code yet: nothing to close
+    assert session_mark_active(active) is False  # already active
+    assert session_mark_uncertain(active) is False  # only a reservation becomes uncertain
+    assert session_mark_active(make_session(agent, incident_id="INC-3")) is True
+
+
+def test_the_sets_everyone_asks_for(agent):
+    now = timezone.now()
+    make_session(agent, incident_id="open", valid_until=now + HOUR)
+    make_session(agent, incident_id="active-past", state=Session.State.ACTIVE, valid_until=now - HOUR)
+    make_session(agent, incident_id="claimed-past", valid_until=now - HOUR, cleanup_lease_until=now + HOUR)
+    make_session(agent, incident_id="no-code", code="", valid_until=now + HOUR)
+    make_session(agent, incident_id="creating", state=Session.State.CREATING, code="")
+    old = now - stale_age() - HOUR
+    make_session(agent, incident_id="dead", state=Session.State.CREATING, code="", created_at=old)
+    make_session(agent, incident_id="uncertain", state=Session.State.UNCERTAIN, code="")
+    make_session(agent, incident_id="closed", state=Session.State.CLOSED, closed_at=now - timedelta(days=40))
+    sessions = Session.objects
+
+    assert _incidents(sessions.live()) == ["active-past", "claimed-past", "no-code", "open"]
+    assert "creating" not in _incidents(sessions.visible()) and "uncertain" not in _incidents(sessions.visible())
+    assert _incidents(sessions.due_for_cleanup(now)) == ["active-past"]
+    assert _incidents(sessions.due_for_sync(now)) == ["open"]
+    assert _incidents(sessions.stale_reservations(now)) == ["dead"]
+    assert _incidents(sessions.unsettled(now)) == ["dead", "uncertain"]
+    assert _incidents(sessions.finished_before(now - timedelta(days=30))) == ["closed"]
+    assert _incidents(sessions.holding(agent=agent, incident_id="creating")) == ["creating"]
+
+
+def test_an_uncertain_create_past_its_lifetime_has_nothing_left_to_settle(agent):
+    make_session(agent, state=Session.State.UNCERTAIN, code="", valid_until=timezone.now() - HOUR)
+
+    assert not Session.objects.unsettled(timezone.now()).exists()
+
+
+def test_a_dead_reservation_becomes_uncertain_and_frees_its_pair(agent):
+    dead = make_session(agent, state=Session.State.CREATING, code="")
+    assert reservation_mark_stale(dead) is False  # its create may still be running
+    Session.objects.filter(pk=dead.pk).update(created_at=timezone.now() - stale_age() - HOUR)
+
+    assert reservation_mark_stale(dead) is True
+
+    assert Session.objects.get(pk=dead.pk).state == "uncertain"
+    assert not Session.objects.holding(agent=agent, incident_id=dead.incident_id).exists()
+
+
+@pytest.mark.parametrize("failure", [requests.ConnectTimeout(), requests.ConnectionError()])
+def test_a_create_teamviewer_did_not_answer_keeps_a_hidden_uncertain_row(agent, tv, tv_token, api, failure):
+    tv.post(TV_SESSIONS, body=failure)
+
+    with pytest.raises(TeamViewerUnavailable):
+        session_create(agent=agent, session_request=SessionRequest("INC-1001"))
+
+    row = Session.objects.get()
+    assert row.state == "uncertain"
+    assert AuditEvent.objects.get().outcome == "teamviewer_unavailable"
+    assert api.get(f"{API}/sessions/", {"incident_id": "INC-1001"}).json()["results"] == []
+    assert api.get(f"{API}/sessions/{row.pk}/").status_code == 404
+    assert api.get(f"{API}/sessions/", {"state": "uncertain"}).status_code == 400
+
+
+def test_a_create_request_keeps_the_json_keys_stored_with_logins():
+    stored = {
+        "incident_id": "INC-3",
+        "requester_name": "Hanako",
+        "requester_email": "hanako@example.com",
+        "description": "printer",
+        "send_email": False,
+        "language": "ja",
+    }
+
+    request = SessionRequest.from_json(stored)
+
+    assert request == SessionRequest("INC-3", "Hanako", "hanako@example.com", "printer", False, "ja")
+    assert request.as_json() == stored
