@@ -69,6 +69,10 @@ def stale_age() -> timedelta:
     return timedelta(seconds=4 * sum(settings.TEAMVIEWER_TIMEOUT) + 30)
 
 
+def _stale(now: datetime) -> Q:
+    return Q(state=State.CREATING, created_at__lt=now - stale_age())
+
+
 class SessionQuerySet(models.QuerySet):
     def live(self) -> SessionQuerySet:
         return self.filter(state__in=LIVE_STATES)
@@ -90,14 +94,12 @@ class SessionQuerySet(models.QuerySet):
         return self.live().filter(valid_until__gt=now).exclude(code="")
 
     def stale_reservations(self, now: datetime) -> SessionQuerySet:
-        return self.filter(state=State.CREATING, created_at__lt=now - stale_age())
+        return self.filter(_stale(now))
 
     def unsettled(self, now: datetime) -> SessionQuerySet:
         """What reconciliation settles: uncertain creates whose session TeamViewer may still hold
         (it ends every code at its ``valid_until``), and stale reservations."""
-        uncertain = Q(state=State.UNCERTAIN, valid_until__gt=now)
-        stale = Q(state=State.CREATING, created_at__lt=now - stale_age())
-        return self.filter(uncertain | stale)
+        return self.filter(Q(state=State.UNCERTAIN, valid_until__gt=now) | _stale(now))
 
     def finished_before(self, cutoff: datetime) -> SessionQuerySet:
         """Closed or expired before ``cutoff``, and uncertain creates last touched before it."""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.crypto import EncryptedTextField
 
-from .lifecycle import LIVE_STATES, PAIR_STATES, SessionQuerySet, SessionState
+from .lifecycle import LIVE_STATES, PAIR_STATES, SessionQuerySet, SessionState, stale_age
 from .placeholders import validate_placeholders
 
 
@@ -112,6 +112,11 @@ class Session(models.Model):
     @property
     def is_past_lifetime(self) -> bool:
         return self.valid_until <= timezone.now()
+
+    @property
+    def is_stale_reservation(self) -> bool:
+        """A reservation older than any live create: its process died mid-create."""
+        return self.state == self.State.CREATING and self.created_at < timezone.now() - stale_age()
 
 
 class InvitationEmail(models.Model):

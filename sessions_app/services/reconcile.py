@@ -38,7 +38,7 @@ from csm_teamviewer.errors import (
 from tokens_app.client import RemoteSession, get_client
 from tokens_app.services import with_access_token
 
-from ..lifecycle import session_mark_open, stale_age
+from ..lifecycle import session_mark_open
 from ..models import AuditEvent, Session
 from .audit import audit_record
 
@@ -110,17 +110,13 @@ def _settle(
         return
     row = Session.objects.filter(pk=marker.session_id, agent=agent).first()
     if row is not None and row.state == Session.State.CREATING:
-        if not _is_dead(row):
+        if not row.is_stale_reservation:
             return  # a create still in flight will fill it itself
         if _record(row, remote=remote, agent=agent):
             result.recorded += 1
             return
     if _close(remote, agent=agent, incident_id=marker.incident_id):
         result.closed += 1
-
-
-def _is_dead(row: Session) -> bool:
-    return row.created_at < timezone.now() - stale_age()
 
 
 def _record(row: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -> bool:

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from csm_teamviewer.errors import TeamViewerUnavailable
@@ -121,3 +123,26 @@ def test_a_create_request_keeps_the_json_keys_stored_with_logins():
 
     assert request == SessionRequest("INC-3", "Hanako", "hanako@example.com", "printer", False, "ja")
     assert request.as_json() == stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_keeps_the_audits_unsettled_creates_as_uncertain_rows(agent, other_agent):
+    executor = MigrationExecutor(connection)
+    before = [("sessions_app", "0005_audit_actor_incident_index")]
+    after = [("sessions_app", "0006_session_uncertain_state")]
+    now = timezone.now()
+    try:
+        executor.migrate(before)
+        Event = executor.loader.project_state(before).apps.get_model("sessions_app", "AuditEvent")
+        for actor, incident, outcome in [(agent, "INC-1", "teamviewer_unavailable"), (agent, "INC-2", "ok")]:
+            Event.objects.create(actor_id=actor.pk, action="create", incident_id=incident, outcome=outcome)
+        # Settled already: a reconciliation ran after it.
+        Event.objects.create(actor_id=other_agent.pk, action="create", incident_id="INC-3", outcome="stale_reservation")
+        Event.objects.create(actor_id=other_agent.pk, action="sync", via="reconcile", at=now + timedelta(seconds=1))
+        MigrationExecutor(connection).migrate(after)
+    finally:
+        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    [row] = Session.objects.all()
+    assert (row.agent, row.incident_id, row.state) == (agent, "INC-1", "uncertain")
+    assert Session.objects.unsettled(timezone.now()).get() == row
