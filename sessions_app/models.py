@@ -212,10 +212,6 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-at"]
-        indexes = [
-            # Every create asks for the pair's last create or reconciliation (reconcile_due).
-            models.Index(fields=["actor", "incident_id", "-at"], name="audit_actor_incident_at"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.incident_id} {self.outcome}"

@@ -17,11 +17,11 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -250,11 +250,15 @@ def _require_storable(remote: RemoteSession) -> None:
     # A code or link longer than our columns is not TeamViewer's usual answer; cutting it would
     # store a broken link, and saving it whole would fail in the database.
     limits = {"code": remote.code, "end_customer_link": remote.end_customer_link}
-    if any(len(value) > Session._meta.get_field(name).max_length for name, value in limits.items()):
+    if any(len(value) > _max_length(name) for name, value in limits.items()):
         logger.error("TeamViewer answered session %s with values too long to store.", remote.code[:40])
         raise TeamViewerUnavailable(
             _("TeamViewer answered with a session this server cannot store."), status_code=502
         )
+
+
+def _max_length(name: str) -> int:
+    return cast(models.CharField, Session._meta.get_field(name)).max_length or 0
 
 
 # --- recording it -------------------------------------------------------------------------------

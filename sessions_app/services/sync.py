@@ -9,7 +9,7 @@ TeamViewer's rate limits. A failure to ask changes nothing: the page shows what 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -87,7 +87,10 @@ def _state_of(remote: RemoteSession, session: Session) -> str:
     return Session.State.OPEN
 
 
-_MOVES = {Session.State.ACTIVE: session_mark_active, Session.State.CLOSED: session_mark_closed}
+_MOVES: dict[str, Callable[[Session], bool]] = {
+    Session.State.ACTIVE: session_mark_active,
+    Session.State.CLOSED: session_mark_closed,
+}
 
 
 def _move(session: Session, state: str, *, detail: str, via: str) -> bool:
