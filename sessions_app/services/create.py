@@ -94,7 +94,7 @@ def session_create(
     create again with the same request (the resumable action "create").
     """
     try:
-        session, created = _create(agent=agent, asked=session_request, via=via)
+        session, created = _create(agent=agent, session_request=session_request, via=via)
     except ServiceError as exc:
         incident_id = session_request.incident_id
         audit_failure(action=Action.CREATE, actor=agent, exc=exc, incident_id=incident_id, via=via)
@@ -104,15 +104,15 @@ def session_create(
     return session, created
 
 
-def _create(*, agent: AbstractBaseUser, asked: SessionRequest, via: str) -> tuple[Session, bool]:
-    _reconcile_first(agent=agent, asked=asked)
+def _create(*, agent: AbstractBaseUser, session_request: SessionRequest, via: str) -> tuple[Session, bool]:
+    _reconcile_first(agent=agent, session_request=session_request)
     # Twice: when the session we met goes away (its TeamViewer call failed, or it had expired),
     # try once more.
     for _attempt in range(2):
-        reservation = _reserve(agent=agent, asked=asked)
+        reservation = _reserve(agent=agent, session_request=session_request)
         if reservation is not None:
-            return _fill(reservation, agent=agent, asked=asked, via=via), True
-        existing = _await(agent=agent, incident_id=asked.incident_id)
+            return _fill(reservation, agent=agent, session_request=session_request, via=via), True
+        existing = _await(agent=agent, incident_id=session_request.incident_id)
         if existing is not None:
             return existing, False
     raise TeamViewerUnavailable(
@@ -120,31 +120,31 @@ def _create(*, agent: AbstractBaseUser, asked: SessionRequest, via: str) -> tupl
     )
 
 
-def _reconcile_first(*, agent: AbstractBaseUser, asked: SessionRequest) -> None:
+def _reconcile_first(*, agent: AbstractBaseUser, session_request: SessionRequest) -> None:
     # The pair's last create may have left a session at TeamViewer only: settle it before
     # making another, so the incident never has two.
-    pair = Session.objects.filter(agent=agent, incident_id=asked.incident_id)
+    pair = Session.objects.filter(agent=agent, incident_id=session_request.incident_id)
     if not pair.unsettled(timezone.now()).exists():
         return
     try:
-        sessions_reconcile(agent=agent, incident_id=asked.incident_id)
+        sessions_reconcile(agent=agent, incident_id=session_request.incident_id)
     except TeamViewerLoginRequired:
-        raise login_required_error(agent=agent, action="create", args=asked.as_json()) from None
+        raise login_required_error(agent=agent, action="create", args=session_request.as_json()) from None
 
 
 # --- the reservation ----------------------------------------------------------------------------
 
 
-def _reserve(*, agent: AbstractBaseUser, asked: SessionRequest) -> Session | None:
+def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest) -> Session | None:
     """Insert the ``creating`` row for (incident, agent); None when another request holds the pair."""
     session = Session(
         agent=agent,
         state=Session.State.CREATING,
-        incident_id=asked.incident_id,
-        requester_name=asked.requester_name,
-        requester_email=asked.requester_email,
-        description=asked.description,
-        language=asked.language or "",
+        incident_id=session_request.incident_id,
+        requester_name=session_request.requester_name,
+        requester_email=session_request.requester_email,
+        description=session_request.description,
+        language=session_request.language or "",
         valid_until=timezone.now() + timedelta(hours=settings.SESSION_LIFETIME_HOURS),
     )
     try:
@@ -184,12 +184,12 @@ def _expire_if_past_lifetime(session: Session) -> bool:
 # --- TeamViewer ---------------------------------------------------------------------------------
 
 
-def _fill(session: Session, *, agent: AbstractBaseUser, asked: SessionRequest, via: str) -> Session:
+def _fill(session: Session, *, agent: AbstractBaseUser, session_request: SessionRequest, via: str) -> Session:
     try:
         remote = with_access_token(agent=agent, call=lambda token: _create_remote(token, session))
     except TeamViewerLoginRequired:
         reservation_release(session)
-        raise login_required_error(agent=agent, action="create", args=asked.as_json()) from None
+        raise login_required_error(agent=agent, action="create", args=session_request.as_json()) from None
     except TeamViewerNotFound as exc:
         reservation_release(session)
         # A 404 to "create" is TeamViewer refusing, not our session being unknown.
@@ -201,7 +201,7 @@ def _fill(session: Session, *, agent: AbstractBaseUser, asked: SessionRequest, v
         reservation_release(session)
         raise
     try:
-        return _open(session, remote=remote, agent=agent, asked=asked, via=via)
+        return _open(session, remote=remote, agent=agent, session_request=session_request, via=via)
     except DatabaseError:
         _undo(session, remote=remote, agent=agent)
         raise ServiceUnavailable() from None
@@ -265,17 +265,17 @@ def _max_length(name: str) -> int:
 
 
 def _open(
-    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, asked: SessionRequest, via: str
+    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, session_request: SessionRequest, via: str
 ) -> Session:
     """Turn the reservation into an open session, queue its invitation and audit it: one commit."""
-    invite = asked.send_email and bool(session.requester_email)
+    invite = session_request.send_email and bool(session.requester_email)
     # Written with the fill: the invitation below is queued in the same transaction.
     queued = {"email_status": Session.EmailStatus.QUEUED} if invite else {}
     with transaction.atomic():
         if not session_mark_open(session, remote=remote, **queued):
             _lost_reservation(session, remote=remote)
         if invite:
-            invitation_queue(session=session, requested_by=agent, language=asked.language, marked=True)
+            invitation_queue(session=session, requested_by=agent, language=session_request.language, marked=True)
         audit_record(action=Action.CREATE, actor=agent, session=session, outcome="ok", via=via)
     return session
 
