@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +69,14 @@ def stale_age() -> timedelta:
     return timedelta(seconds=4 * sum(settings.TEAMVIEWER_TIMEOUT) + 30)
 
 
+# Every create asks this for its pair, so it is one small statement written out: building the
+# same query with the ORM costs more CPU than running it (test_lifecycle keeps the two in step).
+_PAIR_UNSETTLED_SQL = (
+    "SELECT 1 FROM {table} WHERE agent_id = %s AND incident_id = %s"
+    " AND ((state = %s AND valid_until > %s) OR (state = %s AND created_at < %s)) LIMIT 1"
+)
+
+
 def _stale(now: datetime) -> Q:
     return Q(state=State.CREATING, created_at__lt=now - stale_age())
 
@@ -100,6 +108,17 @@ class SessionQuerySet(models.QuerySet):
         """What reconciliation settles: uncertain creates whose session TeamViewer may still hold
         (it ends every code at its ``valid_until``), and stale reservations."""
         return self.filter(Q(state=State.UNCERTAIN, valid_until__gt=now) | _stale(now))
+
+    def pair_is_unsettled(self, *, agent_id: int, incident_id: str, now: datetime) -> bool:
+        """Whether ``unsettled(now)`` holds a row of this (agent, incident) pair."""
+        connection = connections[self.db]
+        adapt = connection.ops.adapt_datetimefield_value
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        stale_before = now - stale_age()
+        params = [agent_id, incident_id, State.UNCERTAIN, adapt(now), State.CREATING, adapt(stale_before)]
+        with connection.cursor() as cursor:
+            cursor.execute(_PAIR_UNSETTLED_SQL.format(table=table), params)
+            return cursor.fetchone() is not None
 
     def finished_before(self, cutoff: datetime) -> SessionQuerySet:
         """Closed or expired before ``cutoff``, and uncertain creates last touched before it."""

@@ -123,8 +123,8 @@ def _create(*, agent: AbstractBaseUser, session_request: SessionRequest, via: st
 def _reconcile_first(*, agent: AbstractBaseUser, session_request: SessionRequest) -> None:
     # The pair's last create may have left a session at TeamViewer only: settle it before
     # making another, so the incident never has two.
-    pair = Session.objects.filter(agent=agent, incident_id=session_request.incident_id)
-    if not pair.unsettled(timezone.now()).exists():
+    pair = {"agent_id": agent.pk, "incident_id": session_request.incident_id}
+    if not Session.objects.pair_is_unsettled(**pair, now=timezone.now()):
         return
     try:
         sessions_reconcile(agent=agent, incident_id=session_request.incident_id)

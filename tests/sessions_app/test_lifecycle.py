@@ -146,3 +146,26 @@ def test_the_upgrade_keeps_the_audits_unsettled_creates_as_uncertain_rows(agent,
     [row] = Session.objects.all()
     assert (row.agent, row.incident_id, row.state) == (agent, "INC-1", "uncertain")
     assert Session.objects.unsettled(timezone.now()).get() == row
+
+
+@pytest.mark.parametrize(
+    ("state", "old", "lifetime_left"),
+    [
+        ("uncertain", False, HOUR),
+        ("uncertain", False, -HOUR),
+        ("creating", False, HOUR),
+        ("creating", True, HOUR),
+        ("open", True, HOUR),
+        ("closed", True, HOUR),
+    ],
+)
+def test_the_pairs_quick_check_agrees_with_unsettled(agent, other_agent, state, old, lifetime_left):
+    now = timezone.now()
+    created_at = now - stale_age() - HOUR if old else now
+    make_session(agent, incident_id="INC-1", state=state, created_at=created_at, valid_until=now + lifetime_left)
+    make_session(other_agent, incident_id="INC-1", state="uncertain")  # another agent's: not this pair's
+
+    quick = Session.objects.pair_is_unsettled(agent_id=agent.pk, incident_id="INC-1", now=now)
+
+    assert quick == Session.objects.filter(agent=agent, incident_id="INC-1").unsettled(now).exists()
+    assert not Session.objects.pair_is_unsettled(agent_id=agent.pk, incident_id="INC-2", now=now)
