@@ -185,6 +185,23 @@ def _expire_if_past_lifetime(session: Session) -> bool:
 
 
 def _fill(session: Session, *, agent: AbstractBaseUser, session_request: SessionRequest, via: str) -> Session:
+    """Have TeamViewer make the session, then record it in the reservation."""
+    remote = _make(session, agent=agent, session_request=session_request)
+    try:
+        opened = _open(session, remote=remote, agent=agent, session_request=session_request, via=via)
+    except DatabaseError:
+        _undo(session, remote=remote, agent=agent)
+        raise ServiceUnavailable() from None
+    if opened is None:
+        # Only a create stuck past the stale age loses its reservation (another request marked
+        # it uncertain, or reconciliation dropped it): TeamViewer's session has no row to go in.
+        _undo(session, remote=remote, agent=agent)
+        raise TeamViewerUnavailable(_("Creating the session took too long. Try again."), status_code=504)
+    return opened
+
+
+def _make(session: Session, *, agent: AbstractBaseUser, session_request: SessionRequest) -> RemoteSession:
+    """TeamViewer's session for the reservation; a failure settles the reservation by what it means."""
     try:
         remote = with_access_token(agent=agent, call=lambda token: _create_remote(token, session))
     except TeamViewerLoginRequired:
@@ -200,15 +217,11 @@ def _fill(session: Session, *, agent: AbstractBaseUser, session_request: Session
     except BaseException:
         reservation_release(session)
         raise
-    try:
-        return _open(session, remote=remote, agent=agent, session_request=session_request, via=via)
-    except DatabaseError:
-        _undo(session, remote=remote, agent=agent)
-        raise ServiceUnavailable() from None
+    return remote
 
 
 def _undo(session: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -> None:
-    """TeamViewer made the session but we could not record it: close it there, drop the row.
+    """TeamViewer made the session but we could not record it: close it there, drop the reservation.
 
     Best effort on both sides: when the close fails the row is marked uncertain, and when that
     fails too it stays a reservation; either way reconciliation finds it and settles it later.
@@ -266,22 +279,20 @@ def _max_length(name: str) -> int:
 
 def _open(
     session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, session_request: SessionRequest, via: str
-) -> Session:
-    """Turn the reservation into an open session, queue its invitation and audit it: one commit."""
+) -> Session | None:
+    """Turn the reservation into an open session, queue its invitation and audit it: one commit.
+
+    None when the reservation is no longer there to fill.
+    """
     invite = session_request.send_email and bool(session.requester_email)
     # Written with the fill: the invitation below is queued in the same transaction.
     queued = {"email_status": Session.EmailStatus.QUEUED} if invite else {}
     with transaction.atomic():
         if not session_mark_open(session, remote=remote, **queued):
-            _lost_reservation(session, remote=remote)
+            logger.error("Reservation %s was taken over while TeamViewer made %s.", session.pk, remote.code)
+            return None
         if invite:
             invitation_queue(session=session, requested_by=agent, language=session_request.language, marked=True)
         audit_record(action=Action.CREATE, actor=agent, session=session, outcome="ok", via=via)
     return session
 
-
-def _lost_reservation(session: Session, *, remote: RemoteSession) -> None:
-    # Only a create stuck past the stale age loses its row (another request marked it uncertain,
-    # and reconciliation settles it); custom_api lets the session be traced.
-    logger.error("Reservation %s was taken over while TeamViewer made session %s.", session.pk, remote.code)
-    raise TeamViewerUnavailable(_("Creating the session took too long. Try again."), status_code=504)

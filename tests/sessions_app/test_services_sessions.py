@@ -105,9 +105,11 @@ def test_a_reservation_lost_while_teamviewer_worked_is_an_error_not_a_ghost(agen
             create.get_client()._session(tv_session_body()),
         )[1],
     )
+    closed = tv.put(f"{TV_SESSIONS}/s12-345-678", status=204)
     with pytest.raises(TeamViewerUnavailable):
         session_create(agent=agent, session_request=SessionRequest("INC-9", send_email=False))
     assert not Session.objects.exists()
+    assert closed.call_count == 1  # the session TeamViewer made is closed there at once
 
 
 def test_an_unexpected_error_during_create_leaves_no_reservation(agent, tv, tv_token, monkeypatch):
