@@ -1,15 +1,13 @@
 """The life of a Session row: its states, the moves between them, and the sets everyone asks for.
 
-    creating ──> open ──> active ──> closed
-        │          │         └─────> expired
-        │          └───────────────> closed / expired
+    creating ──> open ──> active         open or active ──> closed or expired
         └──> uncertain
 
 ``creating`` reserves (incident, agent) while TeamViewer makes the session. ``uncertain`` is a
 create that failed in a way that leaves TeamViewer's side unknown (it was slow, down or
 unreadable, our database failed after it, the process died): reconciliation settles those rows
-with TeamViewer. A create known to have made nothing drops its row. Both states are internal:
-never in the REST body, the page or its filters.
+with TeamViewer and drops them. A create known to have made nothing drops its reservation. Both
+states are internal: never in the REST body, the page or its filters.
 
 Each move is one conditional UPDATE from the states it may start from (``TRANSITIONS``): of two
 racing writers the first wins and the other learns that it lost.
@@ -184,4 +182,4 @@ def reservation_release(session: Session) -> bool:
 def reservation_mark_stale(session: Session) -> bool:
     """A reservation whose process died mid-create becomes uncertain: the pair is free again."""
     stale = type(session).objects.filter(pk=session.pk).stale_reservations(timezone.now())
-    return stale.move(State.UNCERTAIN, updated_at=timezone.now()) == 1
+    return stale.move(State.UNCERTAIN) == 1
