@@ -177,3 +177,15 @@ def test_a_resumed_create_reports_the_session_for_its_agent(agent, tv, tv_token)
     assert result["session"]["incident_id"] == "INC-3"
     assert result["session"]["supporter_link"]
     assert AuditEvent.objects.get().via == "login"
+
+
+def test_a_create_meeting_a_dead_reservation_marks_it_uncertain_and_makes_its_own(agent, tv, tv_token, monkeypatch):
+    dead = _reservation(agent, created_at=timezone.now() - timedelta(hours=1))
+    # As if the reservation died after this create looked for unsettled rows.
+    monkeypatch.setattr(create, "_reconcile_first", lambda **kwargs: None)
+    tv.post(TV_SESSIONS, json=tv_session_body())
+
+    session, created = session_create(agent=agent, session_request=SessionRequest("INC-9", send_email=False))
+
+    assert created is True and session.pk != dead.pk
+    assert Session.objects.get(pk=dead.pk).state == "uncertain"  # for reconciliation to settle
