@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import requests
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from csm_teamviewer.errors import TeamViewerUnavailable
 from sessions_app.lifecycle import (
     reservation_mark_stale,
     session_mark_active,
@@ -19,10 +17,9 @@ from sessions_app.lifecycle import (
     session_mark_uncertain,
     stale_age,
 )
-from sessions_app.models import AuditEvent, Session
-from sessions_app.services.create import SessionRequest, session_create
+from sessions_app.models import Session
 
-from .conftest import API, TV_SESSIONS, make_session
+from .conftest import make_session
 
 HOUR = timedelta(hours=1)
 
@@ -92,37 +89,6 @@ def test_a_dead_reservation_becomes_uncertain_and_frees_its_pair(agent):
 
     assert Session.objects.get(pk=dead.pk).state == "uncertain"
     assert not Session.objects.holding(agent=agent, incident_id=dead.incident_id).exists()
-
-
-@pytest.mark.parametrize("failure", [requests.ConnectTimeout(), requests.ConnectionError()])
-def test_a_create_teamviewer_did_not_answer_keeps_a_hidden_uncertain_row(agent, tv, tv_token, api, failure):
-    tv.post(TV_SESSIONS, body=failure)
-
-    with pytest.raises(TeamViewerUnavailable):
-        session_create(agent=agent, session_request=SessionRequest("INC-1001"))
-
-    row = Session.objects.get()
-    assert row.state == "uncertain"
-    assert AuditEvent.objects.get().outcome == "teamviewer_unavailable"
-    assert api.get(f"{API}/sessions/", {"incident_id": "INC-1001"}).json()["results"] == []
-    assert api.get(f"{API}/sessions/{row.pk}/").status_code == 404
-    assert api.get(f"{API}/sessions/", {"state": "uncertain"}).status_code == 400
-
-
-def test_a_create_request_keeps_the_json_keys_stored_with_logins():
-    stored = {
-        "incident_id": "INC-3",
-        "requester_name": "Hanako",
-        "requester_email": "hanako@example.com",
-        "description": "printer",
-        "send_email": False,
-        "language": "ja",
-    }
-
-    request = SessionRequest.from_json(stored)
-
-    assert request == SessionRequest("INC-3", "Hanako", "hanako@example.com", "printer", False, "ja")
-    assert request.as_json() == stored
 
 
 @pytest.mark.django_db(transaction=True)

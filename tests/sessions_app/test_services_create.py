@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import requests
 from django.utils import timezone
 
 from csm_teamviewer.errors import TeamViewerUnavailable
@@ -12,7 +13,7 @@ from sessions_app.models import AuditEvent, Session
 from sessions_app.services import create
 from sessions_app.services.create import SessionRequest, session_create
 
-from .conftest import TV_SESSIONS, make_session, tv_session_body
+from .conftest import API, TV_SESSIONS, make_session, tv_session_body
 
 
 @pytest.fixture
@@ -125,3 +126,34 @@ def test_a_create_meeting_a_dead_reservation_marks_it_uncertain_and_makes_its_ow
 
     assert created is True and session.pk != dead.pk
     assert Session.objects.get(pk=dead.pk).state == "uncertain"  # for reconciliation to settle
+
+
+@pytest.mark.parametrize("failure", [requests.ConnectTimeout(), requests.ConnectionError()])
+def test_a_create_teamviewer_did_not_answer_keeps_a_hidden_uncertain_row(agent, tv, tv_token, api, failure):
+    tv.post(TV_SESSIONS, body=failure)
+
+    with pytest.raises(TeamViewerUnavailable):
+        session_create(agent=agent, session_request=SessionRequest("INC-1001"))
+
+    row = Session.objects.get()
+    assert row.state == "uncertain"
+    assert AuditEvent.objects.get().outcome == "teamviewer_unavailable"
+    assert api.get(f"{API}/sessions/", {"incident_id": "INC-1001"}).json()["results"] == []
+    assert api.get(f"{API}/sessions/{row.pk}/").status_code == 404
+    assert api.get(f"{API}/sessions/", {"state": "uncertain"}).status_code == 400
+
+
+def test_a_create_request_keeps_the_json_keys_stored_with_logins():
+    stored = {
+        "incident_id": "INC-3",
+        "requester_name": "Hanako",
+        "requester_email": "hanako@example.com",
+        "description": "printer",
+        "send_email": False,
+        "language": "ja",
+    }
+
+    request = SessionRequest.from_json(stored)
+
+    assert request == SessionRequest("INC-3", "Hanako", "hanako@example.com", "printer", False, "ja")
+    assert request.as_json() == stored
