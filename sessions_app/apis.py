@@ -32,7 +32,8 @@ from .serializers import (
     SupporterLinkSerializer,
     TeamViewerConnectionSerializer,
 )
-from .services.sessions import session_close, session_create, session_email, session_join
+from .services.create import SessionRequest, session_create
+from .services.sessions import session_close, session_email, session_join
 from .session_body import session_data, session_list_data, session_list_values
 from .throttles import AgentThrottle, ApiKeyThrottle, throttles_refusing
 
@@ -158,7 +159,7 @@ class SessionsApi(AgentApi):
     )
     def post(self, request: Request) -> Response:
         data = _validated(SessionCreateInputSerializer, request.data)
-        session, created = session_create(agent=request.user, via=VIA, **data)
+        session, created = session_create(agent=request.user, session_request=SessionRequest(**data), via=VIA)
         return _session_response(request, session, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -14,14 +14,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from tokens_app import pending_actions
 
 from .selectors import session_get
-from .serializers import session_data
-from .services.sessions import session_close, session_create
+from .services.create import SessionRequest, session_create
+from .services.sessions import session_close
+from .session_body import session_data
 
 VIA = "login"
 
 
 def resume_create(*, agent: AbstractBaseUser, **args: Any) -> dict[str, Any]:
-    session, created = session_create(agent=agent, via=VIA, **args)
+    session, created = session_create(agent=agent, session_request=SessionRequest.from_json(args), via=VIA)
     return {"session": session_data(session, viewer=agent), "created": created}
 
 

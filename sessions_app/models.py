@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from csm_teamviewer.crypto import EncryptedTextField
 
 from .invitation_placeholders import validate_placeholders
+from .lifecycle import LIVE_STATES, PAIR_STATES, SessionQuerySet, SessionState, stale_age
 
 
 class ApiKey(models.Model):
@@ -41,15 +42,9 @@ class ApiKey(models.Model):
 class Session(models.Model):
     """A TeamViewer session code made for an incident by an agent."""
 
-    class State(models.TextChoices):
-        # Internal: the row that reserves (incident, agent) while TeamViewer creates the code.
-        CREATING = "creating", _("Creating")
-        OPEN = "open", _("Waiting for the customer")
-        ACTIVE = "active", _("Customer connected")
-        CLOSED = "closed", _("Closed")
-        EXPIRED = "expired", _("Expired")
-
-    LIVE_STATES = (State.CREATING, State.OPEN, State.ACTIVE)
+    # The states, their moves and the sets everyone asks for: lifecycle.py.
+    State = SessionState
+    LIVE_STATES = LIVE_STATES
 
     class EmailStatus(models.TextChoices):
         NOT_SENT = "not_sent", _("Not sent")
@@ -81,11 +76,13 @@ class Session(models.Model):
     )
     email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
     # While the lease runs, one cleanup run (named by the claim) is closing this session at
-    # TeamViewer and no other may (see services/cleanup.py).
+    # TeamViewer and no other may (see services/expiry.py).
     cleanup_claim = models.UUIDField(null=True, blank=True, editable=False)
     cleanup_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     # When the periodic state sync last took this session, so that every open one gets its turn.
     synced_at = models.DateTimeField(_("last synced"), null=True, blank=True, editable=False)
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("TeamViewer session")
@@ -95,7 +92,7 @@ class Session(models.Model):
             # A double click or a retrying CSM never makes two TeamViewer sessions.
             models.UniqueConstraint(
                 fields=["incident_id", "agent"],
-                condition=Q(state__in=["creating", "open", "active"]),
+                condition=Q(state__in=[state.value for state in PAIR_STATES]),
                 name="one_live_session_per_incident_and_agent",
             ),
         ]
@@ -115,6 +112,11 @@ class Session(models.Model):
     @property
     def is_past_lifetime(self) -> bool:
         return self.valid_until <= timezone.now()
+
+    @property
+    def is_stale_reservation(self) -> bool:
+        """A reservation older than any live create: its process died mid-create."""
+        return self.state == self.State.CREATING and self.created_at < timezone.now() - stale_age()
 
 
 class InvitationEmail(models.Model):
@@ -210,10 +212,6 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-at"]
-        indexes = [
-            # Every create asks for the pair's last create or reconciliation (reconcile_due).
-            models.Index(fields=["actor", "incident_id", "-at"], name="audit_actor_incident_at"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.incident_id} {self.outcome}"
@@ -243,7 +241,3 @@ class LaunchLink(models.Model):
 
     def __str__(self) -> str:
         return f"Launch link of {self.agent} for incident {self.incident_id}"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()

@@ -1,4 +1,4 @@
-"""Reading sessions. A CREATING row is a reservation, not a session yet: never shown."""
+"""Reading sessions. Reservations and uncertain creates are not sessions yet: never shown."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .models import Session
 
 def _visible() -> QuerySet[Session]:
     # select_related: the body names the agent, and would otherwise query it once per session.
-    return Session.objects.select_related("agent").exclude(state=Session.State.CREATING)
+    return Session.objects.select_related("agent").visible()
 
 
 def session_list(*, incident_id: str | None = None, state: str | None = None) -> QuerySet[Session]:

@@ -1,30 +1,26 @@
-"""Background work for sessions: sending invitations and re-driving the outbox.
+"""Background work for sessions: invitations, the cleanup, the state sync and reconciliation.
+
+Each task takes ids, calls one service and owns its retry policy; the services never import
+this module (the outbox enqueues by task name). The periodic tasks retry by their schedule: a
+run that TeamViewer or the database cut short leaves its rows for the next one.
 
 The outbox row, not the broker message, is the record of an invitation: a message lost with a
 broker or a worker costs a delay (the re-drive finds the row), never the email.
 """
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from kombu.exceptions import OperationalError as BrokerError
 
 from .services.cleanup import sessions_cleanup
-from .services.emails import REDRIVE_BATCH, invitation_send, invitations_redrive
+from .services.emails import REDRIVE_BATCH, SEND_INVITATION_TASK, invitation_send, invitations_redrive
 from .services.reconcile import RECONCILE_BATCH, sessions_reconcile_all
 from .services.sync import sessions_sync_batch
 
-logger = logging.getLogger(__name__)
-
-# Publishing happens on commit inside a web request: give up on a down broker within a second
-# or so (the row stays queued for the re-drive) instead of keeping the agent waiting.
-PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-
 
 @shared_task(
+    name=SEND_INVITATION_TASK,
     bind=True,
     acks_late=True,
     # The outbox row counts SMTP attempts and stops at INVITATION_MAX_ATTEMPTS; Celery's own
@@ -66,15 +62,3 @@ def teamviewer_cleanup() -> dict:
 def sync_session_states() -> int:
     """Ask TeamViewer about a batch of open sessions; how many changed state."""
     return sessions_sync_batch(limit=settings.SESSION_SYNC_BATCH_SIZE)
-
-
-def enqueue_invitation(email_id: int) -> bool:
-    """Hand an outbox row to a worker; False (and the row stays queued) when the broker is down."""
-    try:
-        send_invitation.apply_async((email_id,), retry_policy=PUBLISH_RETRY_POLICY)
-    except (BrokerError, OSError) as exc:
-        logger.warning(
-            "Broker unreachable; invitation %s stays queued for the re-drive (%s).", email_id, type(exc).__name__
-        )
-        return False
-    return True

@@ -35,8 +35,9 @@ from .page_messages import PageMessage
 from .parsers import RequestTooLarge
 from .selectors import session_get, session_list
 from .serializers import SessionCreateInputSerializer, SessionEmailInputSerializer
+from .services.create import SessionRequest, session_create
 from .services.emails import SUPPORTED_LANGUAGES
-from .services.sessions import session_close, session_create, session_email, session_join
+from .services.sessions import session_close, session_email, session_join
 from .services.sync import sessions_sync
 from .session_rows import newly_connected, session_list_context
 from .throttles import AgentThrottle, throttles_refusing
@@ -206,7 +207,7 @@ def session_create_fragment(request: SignedInRequest, incident_id: str) -> HttpR
         # The form again as typed, each field's error beside it (out of band, with the message).
         form = _create_form(values, error.extra["errors"])
         return _message(request, page_messages.for_error(error), status=400, form=form, incident_id=incident_id)
-    session, created = session_create(agent=request.user, via=VIA, **data)
+    session, created = session_create(agent=request.user, session_request=SessionRequest(**data), via=VIA)
     message = page_messages.session_created_from(session, created=created)
     return _with_list(request, incident_id, message, status=201 if created else 200)
 

@@ -179,7 +179,7 @@ def test_invitation_queued_while_broker_is_down_arrives_after_it_returns(
     proc = worker(smtp_port=port)
     producer(f"redis://127.0.0.1:{free_port()}/0")  # the broker is down for this process
 
-    with caplog.at_level(logging.WARNING, logger="sessions_app.tasks"):
+    with caplog.at_level(logging.WARNING, logger="sessions_app.services.emails"):
         email_row = queue_invitation(make_session(agent), language="en")
 
     assert "stays queued" in caplog.text

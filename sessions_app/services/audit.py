@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from csm_teamviewer.errors import ServiceError
+
 from ..models import AuditEvent, Session
 
 
@@ -24,5 +26,26 @@ def audit_record(
         session_code=session.code if session else "",
         outcome=outcome,
         detail=detail[:2000],
+        via=via,
+    )
+
+
+def audit_failure(
+    *,
+    action: str,
+    actor: AbstractBaseUser | None,
+    exc: ServiceError,
+    via: str,
+    session: Session | None = None,
+    incident_id: str = "",
+) -> None:
+    """Record a refused or failed action with the error's code as its outcome."""
+    audit_record(
+        action=action,
+        actor=actor,
+        session=session,
+        incident_id=incident_id,
+        outcome=exc.code,
+        detail=exc.detail,
         via=via,
     )

@@ -1,7 +1,9 @@
 """Invitation emails through an outbox: the intent is a row written with its cause, sent later.
 
 Nothing is lost when SMTP or the broker is down: the row stays queued, the task retries, and
-the cleanup re-drives whatever is still queued when they return.
+the cleanup re-drives whatever is still queued when they return. The outbox hands a row to the
+worker's task by the task's name, so this module never imports the task module (which imports
+it): the dependency runs one way, tasks -> services.
 """
 from __future__ import annotations
 
@@ -10,13 +12,16 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
+from ..leases import lease_free
 from ..models import AuditEvent, InvitationEmail, Session
 from .audit import audit_record
 from .email_render import invitation_render
@@ -28,6 +33,11 @@ SUPPORTED_LANGUAGES = ("ja", "en")
 MAX_ERROR_LENGTH = 300
 # Per re-drive run: a minute's worth of invitations for a busy service desk, and bounded work.
 REDRIVE_BATCH = 200
+# The task that sends one outbox row (sessions_app/tasks.py registers itself under this name).
+SEND_INVITATION_TASK = "sessions_app.tasks.send_invitation"
+# Publishing happens on commit inside a web request: give up on a down broker within a second
+# or so (the row stays queued for the re-drive) instead of keeping the agent waiting.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
 def invitation_language(*, requested: str | None, session: Session) -> str:
@@ -59,14 +69,20 @@ def invitation_queue(
     if not marked:
         Session.objects.filter(pk=session.pk).update(email_status=Session.EmailStatus.QUEUED)
     session.email_status = Session.EmailStatus.QUEUED
-    transaction.on_commit(lambda: _enqueue(email.pk))
+    transaction.on_commit(lambda: invitation_enqueue(email.pk))
     return email
 
 
-def _enqueue(email_id: int) -> None:
-    from ..tasks import enqueue_invitation
-
-    enqueue_invitation(email_id)
+def invitation_enqueue(email_id: int) -> bool:
+    """Hand an outbox row to a worker; False (and the row stays queued) when the broker is down."""
+    try:
+        current_app.send_task(SEND_INVITATION_TASK, args=(email_id,), retry_policy=PUBLISH_RETRY_POLICY)
+    except (BrokerError, OSError) as exc:
+        logger.warning(
+            "Broker unreachable; invitation %s stays queued for the re-drive (%s).", email_id, type(exc).__name__
+        )
+        return False
+    return True
 
 
 # --- sending --------------------------------------------------------------------------------
@@ -99,7 +115,7 @@ def _lease() -> timedelta:
 
 def _due(now: datetime) -> QuerySet[InvitationEmail]:
     return InvitationEmail.objects.filter(status=InvitationEmail.Status.QUEUED, next_attempt_at__lte=now).filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        lease_free("claimed_until", now)
     )
 
 
@@ -224,12 +240,10 @@ def invitations_redrive(*, limit: int = REDRIVE_BATCH) -> int:
     Catches what a down broker or a dead worker left behind. A row handed over twice is still
     sent once: the worker's claim decides.
     """
-    from ..tasks import enqueue_invitation
-
     ids = list(_due(timezone.now()).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     handed = 0
     for email_id in ids:
-        if not enqueue_invitation(email_id):
+        if not invitation_enqueue(email_id):
             break  # the broker is down: the rest would fail the same way; the next run tries again
         handed += 1
     if ids:
@@ -247,13 +261,12 @@ def invitation_retry(*, email: InvitationEmail) -> bool:
     now = timezone.now()
     unsent = InvitationEmail.objects.filter(pk=email.pk).exclude(status=InvitationEmail.Status.SENT)
     # A row a worker is sending right now is left to it: queuing it again could send it twice.
-    unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     with transaction.atomic():
-        updated = unsent.filter(unclaimed).update(
+        updated = unsent.filter(lease_free("claimed_until", now)).update(
             status=InvitationEmail.Status.QUEUED, attempts=0, next_attempt_at=now
         )
         if not updated:
             return False
         Session.objects.filter(pk=email.session_id).update(email_status=Session.EmailStatus.QUEUED)
-        transaction.on_commit(lambda: _enqueue(email.pk))
+        transaction.on_commit(lambda: invitation_enqueue(email.pk))
     return True

@@ -9,7 +9,7 @@ TeamViewer's rate limits. A failure to ask changes nothing: the page shows what 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,13 +20,13 @@ from csm_teamviewer.errors import ServiceError, TeamViewerNotFound
 from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..cache_fallback import cache_or
+from ..lifecycle import session_mark_active, session_mark_closed
 from ..models import AuditEvent, Session
 from .audit import audit_record
 from .pacing import RateLimiter
 
 logger = logging.getLogger(__name__)
 
-SYNCED_STATES = (Session.State.OPEN, Session.State.ACTIVE)
 # The audit's "via" for state changes the periodic sync (beat) found.
 VIA_PERIODIC = "sync"
 
@@ -49,7 +49,7 @@ def sessions_sync(*, sessions: Iterable[Session], via: str = "page") -> list[Ses
 
 def _due(session: Session) -> bool | None:
     """Whether this caller asks about ``session`` now; None when the cache is down."""
-    if session.state not in SYNCED_STATES or not session.code or session.is_past_lifetime:
+    if not session.is_live or not session.code or session.is_past_lifetime:
         return False
     # cache.add is atomic: of the pollers that meet a due session, one asks TeamViewer.
     key = f"sessions_app:sync:{session.pk}"
@@ -83,19 +83,19 @@ def _state_of(remote: RemoteSession, session: Session) -> str:
     return Session.State.OPEN
 
 
+_MOVES: dict[str, Callable[[Session], bool]] = {
+    Session.State.ACTIVE: session_mark_active,
+    Session.State.CLOSED: session_mark_closed,
+}
+
+
 def _move(session: Session, state: str, *, detail: str, via: str) -> bool:
     if state == session.state:
         return False
-    now = timezone.now()
-    changes = {"state": state, "updated_at": now}
-    if state == Session.State.CLOSED:
-        changes["closed_at"] = now
-    # Only from the state we read: a close that landed meanwhile wins.
-    if not Session.objects.filter(pk=session.pk, state=session.state).update(**changes):
-        return False
     previous = session.state
-    for name, value in changes.items():
-        setattr(session, name, value)
+    # Conditional: a close that landed meanwhile wins.
+    if not _MOVES[state](session):
+        return False
     audit_record(
         action=AuditEvent.Action.SYNC,
         actor=None,
@@ -115,8 +115,7 @@ def sessions_sync_batch(*, limit: int, rate_limit: float | None = None) -> int:
     """
     now = timezone.now()
     batch = list(
-        Session.objects.filter(state__in=SYNCED_STATES, valid_until__gt=now)
-        .exclude(code="")
+        Session.objects.due_for_sync(now)
         .select_related("agent")
         .order_by(F("synced_at").asc(nulls_first=True), "created_at")[:limit]
     )

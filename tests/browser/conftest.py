@@ -87,7 +87,7 @@ def site(live_server, settings, transactional_db, monkeypatch) -> Site:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     queued: list[int] = []
     # The outbox row is what matters; the test sends it itself instead of a Celery worker.
-    monkeypatch.setattr("sessions_app.tasks.enqueue_invitation", queued.append)
+    monkeypatch.setattr("sessions_app.services.emails.invitation_enqueue", queued.append)
     cache.clear()
     faults.clear()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

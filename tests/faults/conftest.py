@@ -45,7 +45,7 @@ def live_tv(live_server, settings, transactional_db, monkeypatch) -> list[int]:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.API_THROTTLE_PER_KEY = settings.API_THROTTLE_PER_AGENT = ""
     queued: list[int] = []
-    monkeypatch.setattr("sessions_app.tasks.enqueue_invitation", queued.append)
+    monkeypatch.setattr("sessions_app.services.emails.invitation_enqueue", queued.append)
     cache.clear()
     faults.clear()
     yield queued

