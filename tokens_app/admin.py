@@ -33,13 +33,13 @@ class TeamViewerTokenAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ("disconnect",)
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: TeamViewerToken | None = None) -> bool:
         return False  # only the agent's own TeamViewer login makes a connection
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: TeamViewerToken | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: TeamViewerToken | None = None) -> bool:
         return False  # "disconnect" also revokes the token at TeamViewer
 
     def has_disconnect_permission(self, request: HttpRequest) -> bool:
@@ -110,13 +110,13 @@ class LoginFlowAdmin(admin.ModelAdmin):
               "started_at", "used_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: LoginFlow | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: LoginFlow | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: LoginFlow | None = None) -> bool:
         return False  # the cleanup purges them
 
     @admin.display(description=_("outcome"))
