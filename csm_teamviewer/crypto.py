@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -83,6 +83,12 @@ class EncryptedJSONField(EncryptedTextField):
 
     A subclass of ``EncryptedTextField``, so key rotation finds it like any other secret.
     """
+
+    if TYPE_CHECKING:
+        # The values the model attribute takes and gives, as for Django's own JSONField (these are
+        # the names django-stubs reads them from); without them it would inherit the text field's.
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         text = super().from_db_value(value, expression, connection)

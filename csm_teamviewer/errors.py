@@ -7,10 +7,13 @@ the public interface (CSM one-steps branch on them), so they never change.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ServiceError(Exception):
@@ -20,7 +23,7 @@ class ServiceError(Exception):
     status_code: int = status.HTTP_400_BAD_REQUEST
     default_detail = _("The request could not be completed.")
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: StrOrPromise | None = None, **extra: Any) -> None:
         self.detail = str(detail) if detail is not None else str(self.default_detail)
         self.extra = {key: value for key, value in extra.items() if value is not None}
         super().__init__(self.detail)
@@ -81,7 +84,7 @@ class TeamViewerRateLimited(TeamViewerError):
     default_detail = _("TeamViewer is limiting requests. Try again shortly.")
     default_retry_after = 60
 
-    def __init__(self, detail: str | None = None, *, retry_after: float | None = None, **extra: Any):
+    def __init__(self, detail: StrOrPromise | None = None, *, retry_after: float | None = None, **extra: Any):
         seconds = self.default_retry_after if retry_after is None else retry_after
         self.retry_after = max(1, math.ceil(seconds))
         super().__init__(detail, retry_after=self.retry_after, **extra)
@@ -97,7 +100,7 @@ class TeamViewerUnavailable(TeamViewerError):
     status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = _("TeamViewer is not reachable right now. Try again shortly.")
 
-    def __init__(self, detail: str | None = None, *, status_code: int | None = None, **extra: Any):
+    def __init__(self, detail: StrOrPromise | None = None, *, status_code: int | None = None, **extra: Any):
         if status_code is not None:
             self.status_code = status_code
         super().__init__(detail, **extra)

@@ -8,13 +8,15 @@ key is shown once, in the message that follows its creation.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.errors import ServiceError
+from csm_teamviewer.signed_in import StaffRequest
 
 from .invitation_placeholders import PLACEHOLDER_NAMES
 from .models import ApiKey, AuditEvent, InvitationEmail, InvitationTemplate, Session
@@ -28,13 +30,13 @@ VIA = "admin"
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Viewable by staff with the view permission; never added, changed or deleted by hand."""
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -56,10 +58,10 @@ class InvitationEmailInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Session | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Session | None = None) -> bool:
         return False
 
 
@@ -88,7 +90,7 @@ class SessionAdmin(ReadOnlyAdmin):
         return request.user.has_perm("sessions_app.change_session")
 
     @admin.action(description=_("Close at TeamViewer and here"), permissions=("operate",))
-    def close_sessions(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
+    def close_sessions(self, request: StaffRequest, queryset: QuerySet[Session]) -> None:
         for session in queryset.select_related("agent"):
             try:
                 session_close(session=session, actor=request.user, via=VIA)
@@ -99,7 +101,7 @@ class SessionAdmin(ReadOnlyAdmin):
                     "session": session, "state": session.get_state_display()}, messages.SUCCESS)
 
     @admin.action(description=_("Resend the invitation email"), permissions=("operate",))
-    def resend_invitations(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
+    def resend_invitations(self, request: StaffRequest, queryset: QuerySet[Session]) -> None:
         for session in queryset.select_related("agent"):
             try:
                 email = session_email(session=session, actor=request.user, via=VIA)
@@ -177,18 +179,18 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ("name", "prefix")
     actions = ("revoke",)
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
         if obj is None:
-            return ["name"]
-        return ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+            return ("name",)
+        return ("name", "prefix", "created_at", "last_used_at", "revoked_at")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
-        return [] if obj is None else ["prefix", "created_at", "last_used_at", "revoked_at"]
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        return () if obj is None else ("prefix", "created_at", "last_used_at", "revoked_at")
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         return False  # revoke instead: the record of a key stays
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: ModelForm[ApiKey], change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return

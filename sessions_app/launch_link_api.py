@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
+
+from csm_teamviewer.signed_in import AgentRequest
 
 from .apis import _ERRORS, AgentApi, _errors, _validated
 from .serializers import StrictCharField, StrictEmailField, _NullIsBlank, printable, single_line
@@ -64,7 +65,7 @@ class LaunchLinkApi(AgentApi):
             **_errors(400, 413, 415, 401, 403, described={403: _STAFF_403}),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AgentRequest) -> Response:
         url = launch_link_create(agent=request.user, **_validated(LaunchInputSerializer, request.data))
         # The link signs its holder in: no cache may keep it.
         return Response({"url": url}, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})

@@ -17,6 +17,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired
+from csm_teamviewer.signed_in import StaffRequest
 
 from .login_result import LoginResult
 from .models import LoginFlow, TeamViewerToken
@@ -32,13 +33,13 @@ class TeamViewerTokenAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ("disconnect",)
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: TeamViewerToken | None = None) -> bool:
         return False  # only the agent's own TeamViewer login makes a connection
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: TeamViewerToken | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: TeamViewerToken | None = None) -> bool:
         return False  # "disconnect" also revokes the token at TeamViewer
 
     def has_disconnect_permission(self, request: HttpRequest) -> bool:
@@ -63,7 +64,7 @@ class TeamViewerTokenAdmin(admin.ModelAdmin):
         )
         return [status, *super().get_urls()]
 
-    def status_view(self, request: HttpRequest) -> HttpResponse:
+    def status_view(self, request: StaffRequest) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": _("TeamViewer status"),
@@ -80,7 +81,7 @@ class TeamViewerTokenAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/teamviewer_status.html", context)
 
 
-def _ping(request: HttpRequest) -> dict[str, Any]:
+def _ping(request: StaffRequest) -> dict[str, Any]:
     """Ping TeamViewer with the requesting admin's own token, if they have one."""
     if not TeamViewerToken.objects.filter(agent=request.user).exists():
         return {"state": "no_token", "message": _(
@@ -109,13 +110,13 @@ class LoginFlowAdmin(admin.ModelAdmin):
               "started_at", "used_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: LoginFlow | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: LoginFlow | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: LoginFlow | None = None) -> bool:
         return False  # the cleanup purges them
 
     @admin.display(description=_("outcome"))

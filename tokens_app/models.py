@@ -7,7 +7,7 @@ logging in at once overwrite each other. Here every pending login is a row of it
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -66,7 +66,7 @@ def _new_code_verifier() -> str:
     return secrets.token_urlsafe(64)
 
 
-def _flow_expiry():
+def _flow_expiry() -> datetime:
     return timezone.now() + timedelta(seconds=settings.LOGIN_FLOW_LIFETIME_SECONDS)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 PendingAction = Callable[..., dict[str, Any]]
 
@@ -30,5 +30,5 @@ def is_registered(name: str) -> bool:
     return name in _actions
 
 
-def run(name: str, *, agent: AbstractBaseUser, args: dict[str, Any]) -> dict[str, Any]:
+def run(name: str, *, agent: User, args: dict[str, Any]) -> dict[str, Any]:
     return _actions[name](agent=agent, **args)

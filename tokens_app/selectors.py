@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from csm_teamviewer.errors import NotFound
 
@@ -14,7 +14,7 @@ from .models import LoginFlow
 from .services import _FLOW_TOKEN
 
 
-def login_flow_status(*, flow_id: str, agent: AbstractBaseUser) -> dict[str, Any]:
+def login_flow_status(*, flow_id: str, agent: User) -> dict[str, Any]:
     """``{"status", "result"}`` of the agent's own login; ``NotFound`` for anyone else's.
 
     ``status`` is the flow's (pending, started, completed, failed), or ``expired`` for one that
@@ -36,7 +36,7 @@ def login_flow_status(*, flow_id: str, agent: AbstractBaseUser) -> dict[str, Any
 SESSION_LINK_KEYS = frozenset({"supporter_link", "webclient_supporter_link"})
 
 
-def login_flow_result(*, flow: LoginFlow, viewer: AbstractBaseUser | None) -> LoginResult | None:
+def login_flow_result(*, flow: LoginFlow, viewer: User | AnonymousUser | None) -> LoginResult | None:
     """The flow's result as ``viewer`` may see it: session links only for the flow's own agent.
 
     The pop-up's done page reaches whichever browser holds the login cookie; that browser need

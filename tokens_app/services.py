@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def token_disconnect(*, agent: AbstractBaseUser) -> None:
+def token_disconnect(*, agent: User) -> None:
     """Revoke the agent's token at TeamViewer (refreshed first if stale, so the refresh token
     dies too) and forget it here.
 
@@ -104,7 +104,7 @@ def tokens_revoke_inactive(*, limit: int = 100) -> int:
     return sum(token_revoke_if_inactive(agent_id=agent_id) for agent_id in list(held[:limit]))
 
 
-def token_status(*, agent: AbstractBaseUser) -> dict[str, Any]:
+def token_status(*, agent: User) -> dict[str, Any]:
     token = TeamViewerToken.objects.filter(agent=agent).first()
     if token is None:
         return {"connected": False, "expires_at": None}
@@ -112,7 +112,7 @@ def token_status(*, agent: AbstractBaseUser) -> dict[str, Any]:
     return {"connected": connected, "expires_at": token.expires_at if connected else None}
 
 
-def token_ping(*, agent: AbstractBaseUser) -> bool:
+def token_ping(*, agent: User) -> bool:
     """Whether TeamViewer accepts the agent's token (refreshed first if due); the admin's status check.
 
     Raises ``TeamViewerLoginRequired`` without a usable token, and TeamViewer's typed errors.
@@ -135,7 +135,7 @@ def tokens_purge_dead(*, now: datetime | None = None) -> int:
 
 
 def login_flow_create(
-    *, agent: AbstractBaseUser, action: str = "", args: dict[str, Any] | None = None
+    *, agent: User, action: str = "", args: dict[str, Any] | None = None
 ) -> LoginFlow:
     """A pending login that, once complete, carries out ``action`` with ``args``."""
     if action and not pending_actions.is_registered(action):
@@ -144,7 +144,7 @@ def login_flow_create(
 
 
 def login_required_error(
-    *, agent: AbstractBaseUser, action: str = "", args: dict[str, Any] | None = None
+    *, agent: User, action: str = "", args: dict[str, Any] | None = None
 ) -> TeamViewerLoginRequired:
     """The 409 to answer with: its ``authorize_url`` starts a login that carries out the action."""
     flow = login_flow_create(agent=agent, action=action, args=args)
@@ -164,7 +164,7 @@ def _require_flow_token(value: str | None) -> str:
     return value
 
 
-def login_flow_begin(*, flow_id: str, signed_in: AbstractBaseUser | None = None) -> tuple[LoginFlow, str]:
+def login_flow_begin(*, flow_id: str, signed_in: User | None = None) -> tuple[LoginFlow, str]:
     """Mark the flow as sent to TeamViewer (once only) and give TeamViewer's login URL.
 
     ``signed_in`` is whoever this browser is signed in to this server as, if anyone: a link

@@ -7,6 +7,8 @@ outcome and closes itself, so the agent never has to press a "part 2" button.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -34,7 +36,7 @@ def _browser_flow_id(request: HttpRequest) -> str | None:
         return None
 
 
-def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     response = render(request, template, context, status=status)
     # The callback URL carries the authorization code: never pass it on in a Referer.
     response["Referrer-Policy"] = "no-referrer"
@@ -102,7 +104,7 @@ def login_callback(request: HttpRequest) -> HttpResponse:
     return _page(request, "oauth/done.html", context)
 
 
-def _opener_message(flow: LoginFlow, result: LoginResult | None) -> dict:
+def _opener_message(flow: LoginFlow, result: LoginResult | None) -> dict[str, Any]:
     """What the pop-up posts to the incident page that opened it (never cached: ``never_cache``)."""
     return {
         "source": "csm-teamviewer",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from csm_teamviewer.errors import TeamViewerLoginRequired
 
@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class AgentTeamViewer:
-    agent: AbstractBaseUser
+    agent: User
 
     def create_session(
         self,
@@ -104,6 +104,6 @@ def _all_sessions(api: AuthorizedApi, state: str) -> list[RemoteSession]:
     return list(api.iter_sessions(state=state))
 
 
-def teamviewer_for(agent: AbstractBaseUser) -> AgentTeamViewer:
+def teamviewer_for(agent: User) -> AgentTeamViewer:
     """TeamViewer as ``agent``: the sessions it makes belong to the agent's account."""
     return AgentTeamViewer(agent)

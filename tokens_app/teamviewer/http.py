@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import requests
 import urllib3
@@ -77,8 +78,8 @@ class TeamViewerHttp:
         path: str,
         *,
         access_token: str,
-        json: dict | None = None,
-        params: dict | None = None,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> requests.Response:
         """One Web API call with the bearer token; a non-2xx answer raises its typed error."""
         try:
@@ -106,7 +107,7 @@ class TeamViewerHttp:
             )
         return url
 
-    def fetch_token(self, *, code: str, code_verifier: str) -> dict:
+    def fetch_token(self, *, code: str, code_verifier: str) -> dict[str, Any]:
         """The authorization-code grant; a refused code is ``TeamViewerRejected``."""
         return self._token_call(
             lambda oauth: oauth.fetch_token(
@@ -120,7 +121,7 @@ class TeamViewerHttp:
             refused=TeamViewerRejected,
         )
 
-    def refresh_token(self, *, refresh_token: str) -> dict:
+    def refresh_token(self, *, refresh_token: str) -> dict[str, Any]:
         """The refresh grant; a refused refresh token is ``TeamViewerLoginRequired``."""
         return self._token_call(
             lambda oauth: oauth.refresh_token(
@@ -143,7 +144,9 @@ class TeamViewerHttp:
         oauth.register_compliance_hook("refresh_token_response", _check_token_response)
         return oauth
 
-    def _token_call(self, call: Callable[[OAuth2Session], dict], *, refused: type[TeamViewerError]) -> dict:
+    def _token_call(
+        self, call: Callable[[OAuth2Session], dict[str, Any]], *, refused: type[TeamViewerError]
+    ) -> dict[str, Any]:
         try:
             # Closed at once: a per-call session must not leave keep-alive sockets behind.
             with self._oauth() as oauth:
@@ -162,7 +165,7 @@ class TeamViewerHttp:
             raise TeamViewerUnavailable(status_code=502) from None
 
 
-def json_of(response: requests.Response) -> dict:
+def json_of(response: requests.Response) -> dict[str, Any]:
     """The answer's JSON object; anything else is not TeamViewer speaking."""
     try:
         body = response.json()
@@ -219,7 +222,7 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
         return None
 
 
-def _error_body(response: requests.Response) -> dict:
+def _error_body(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:

@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 REFRESH_POLL_SECONDS = 0.05
 
 
-def token_store(*, agent: AbstractBaseUser, token_set: TokenSet) -> TeamViewerToken:
+def token_store(*, agent: User, token_set: TokenSet) -> TeamViewerToken:
     """Keep the agent's new tokens (both of them: the old refresh token is spent)."""
     token = TeamViewerToken.objects.filter(agent=agent).first() or TeamViewerToken(agent=agent)
     token.access_token = token_set.access_token
@@ -44,14 +44,14 @@ def token_store(*, agent: AbstractBaseUser, token_set: TokenSet) -> TeamViewerTo
     return token
 
 
-def token_forget(*, agent: AbstractBaseUser, reason: str) -> None:
+def token_forget(*, agent: User, reason: str) -> None:
     deleted, _count = TeamViewerToken.objects.filter(agent=agent).delete()
     if deleted:
         logger.info("Forgot the TeamViewer token of agent %s: %s", agent.pk, reason)
         signals.token_forgotten.send(sender=TeamViewerToken, agent=agent, reason=reason)
 
 
-def access_token_for(*, agent: AbstractBaseUser, refused: str | None = None) -> str:
+def access_token_for(*, agent: User, refused: str | None = None) -> str:
     """A usable access token for the agent, refreshed first when it is about to expire.
 
     With ``refused`` (an access token TeamViewer just refused), refresh unless another caller

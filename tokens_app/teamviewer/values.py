@@ -31,7 +31,7 @@ class TokenSet:
         return f"TokenSet(expires_at={self.expires_at.isoformat()}, scope={self.scope!r})"
 
     @classmethod
-    def from_token_response(cls, token: dict) -> TokenSet:
+    def from_token_response(cls, token: dict[str, Any]) -> TokenSet:
         access_token = token.get("access_token")
         if not access_token:
             raise TeamViewerUnavailable(_("TeamViewer answered without an access token."), status_code=502)
@@ -63,14 +63,14 @@ class RemoteSession:
     closed_at: datetime | None = None
     description: str = ""
     group_id: str = ""
-    raw: dict = field(default_factory=dict, repr=False, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_closed(self) -> bool:
         return self.state == "closed"
 
     @classmethod
-    def from_json(cls, body: dict) -> RemoteSession:
+    def from_json(cls, body: dict[str, Any]) -> RemoteSession:
         return cls(
             code=str(body.get("code") or ""),
             # Lower case in the manual, capitalised in one client's typing: compare lowered.
@@ -112,7 +112,7 @@ class ConnectionReport:
         return None
 
     @classmethod
-    def from_json(cls, body: dict) -> ConnectionReport:
+    def from_json(cls, body: dict[str, Any]) -> ConnectionReport:
         return cls(
             id=str(body.get("id") or ""),
             session_code=str(body.get("session_code") or ""),
