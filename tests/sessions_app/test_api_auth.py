@@ -12,8 +12,9 @@ from rest_framework.test import APIClient, APIRequestFactory
 from sessions_app.auth import ApiKeyAuthentication
 from sessions_app.models import ApiKey, Session
 from sessions_app.services.api_keys import api_key_revoke
+from tests.factories import SessionFactory
 
-from .conftest import API, client_for, make_session
+from .conftest import API, client_for
 
 SESSION_ID = "11111111-2222-3333-4444-555555555555"
 ENDPOINTS = [
@@ -35,7 +36,7 @@ def _call(client: APIClient, method: str, url: str):
 
 @pytest.fixture
 def session_behind_every_url(agent):
-    return make_session(agent, id=SESSION_ID)
+    return SessionFactory(agent=agent, id=SESSION_ID)
 
 
 def _assert_not_authenticated(response) -> None:
@@ -115,7 +116,7 @@ def test_a_utf8_agent_login_is_read_as_utf8(api_key):
 
 
 def test_the_acting_agent_is_the_one_in_the_header(api_key, agent, other_agent):
-    make_session(agent, id=SESSION_ID)
+    SessionFactory(agent=agent, id=SESSION_ID)
     mine = client_for(api_key, agent.username).get(f"{API}/sessions/{SESSION_ID}/").json()
     theirs = client_for(api_key, other_agent.username).get(f"{API}/sessions/{SESSION_ID}/").json()
     assert mine["supporter_link"] and theirs["supporter_link"] is None

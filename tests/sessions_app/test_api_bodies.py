@@ -9,8 +9,9 @@ from django.core.exceptions import RequestDataTooBig
 
 from sessions_app.models import InvitationEmail, Session
 from sessions_app.parsers import BoundedJSONParser
+from tests.factories import SessionFactory
 
-from .conftest import API, TV_SESSIONS, make_session, tv_session_body
+from .conftest import API, TV_SESSIONS, tv_session_body
 
 SESSION_ID = "11111111-2222-3333-4444-555555555555"
 POSTS = [
@@ -23,7 +24,7 @@ POSTS = [
 
 @pytest.fixture(autouse=True)
 def session_behind_every_url(agent):
-    return make_session(agent, id=SESSION_ID)
+    return SessionFactory(agent=agent, id=SESSION_ID)
 
 
 def _assert_nothing_happened(tv) -> None:

@@ -10,8 +10,9 @@ from django.utils import timezone
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
+from tests.factories import SessionFactory
 
-from .conftest import API, TV_SESSIONS, make_session
+from .conftest import API, TV_SESSIONS
 
 
 def _url(session: Session, action: str) -> str:
@@ -67,7 +68,7 @@ def test_email_with_bad_input_is_400_and_queues_nothing(api, open_session, body)
 
 
 def test_email_without_any_address_is_400_naming_to(api, agent):
-    session = make_session(agent, requester_email="")
+    session = SessionFactory(agent=agent, requester_email="")
     response = api.post(_url(session, "email"), {}, format="json")
     assert response.status_code == 400
     assert "to" in response.json()["errors"]
@@ -79,7 +80,7 @@ def test_email_without_any_address_is_400_naming_to(api, agent):
     [{"state": "closed"}, {"state": "expired"}, {"valid_until": timezone.now() - timedelta(minutes=1)}],
 )
 def test_email_for_a_closed_or_expired_session_is_409(api, agent, fields):
-    session = make_session(agent, **fields)
+    session = SessionFactory(agent=agent, **fields)
     response = api.post(_url(session, "email"), {}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "session_closed"
@@ -115,7 +116,7 @@ def test_another_agent_may_not_join_and_is_audited(other_api, other_agent, open_
 
 
 def test_join_of_a_closed_session_is_409(api, agent):
-    session = make_session(agent, state="closed")
+    session = SessionFactory(agent=agent, state="closed")
     assert api.post(_url(session, "join"), format="json").json()["code"] == "session_closed"
 
 
@@ -147,7 +148,7 @@ def test_close_closes_at_teamviewer_then_here(api, open_session, tv, tv_token):
 
 
 def test_closing_a_closed_session_is_200_without_calling_teamviewer(api, agent, tv):
-    session = make_session(agent, state="closed", closed_at=timezone.now())
+    session = SessionFactory(agent=agent, state="closed", closed_at=timezone.now())
     response = api.post(_url(session, "close"), format="json")
     assert response.status_code == 200
     assert response.json()["state"] == "closed"

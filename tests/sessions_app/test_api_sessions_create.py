@@ -7,8 +7,9 @@ import requests
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
+from tests.factories import SessionFactory, TeamViewerTokenFactory
 
-from .conftest import API, SESSION_FIELDS, TV_SESSIONS, make_session, tv_session_body
+from .conftest import API, SESSION_FIELDS, TV_SESSIONS, tv_session_body
 
 URL = f"{API}/sessions/"
 BODY = {
@@ -86,9 +87,7 @@ def test_a_second_create_for_the_same_incident_answers_200_with_the_same_session
 def test_another_agent_on_the_same_incident_gets_a_session_of_their_own(
     api, other_api, other_agent, tv, tv_token
 ):
-    from .conftest import make_token
-
-    make_token(other_agent)
+    TeamViewerTokenFactory(agent=other_agent)
     tv.post(TV_SESSIONS, json=tv_session_body("s11-111-111"))
     tv.post(TV_SESSIONS, json=tv_session_body("s22-222-222"))
     mine = api.post(URL, {**BODY, "send_email": False}, format="json")
@@ -98,7 +97,7 @@ def test_another_agent_on_the_same_incident_gets_a_session_of_their_own(
 
 
 def test_a_closed_session_does_not_stop_a_new_one(api, agent, tv, tv_token):
-    make_session(agent, state=Session.State.CLOSED, code="s00-000-001")
+    SessionFactory(agent=agent, state=Session.State.CLOSED, code="s00-000-001")
     tv.post(TV_SESSIONS, json=tv_session_body())
     response = api.post(URL, {**BODY, "send_email": False}, format="json")
     assert response.status_code == 201

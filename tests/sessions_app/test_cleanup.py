@@ -18,17 +18,18 @@ from django.utils import timezone
 from sessions_app import tasks
 from sessions_app.models import AuditEvent, InvitationEmail, LaunchLink, Session
 from sessions_app.services.cleanup import sessions_cleanup, sessions_delete_old
+from tests.factories import SessionFactory, TeamViewerTokenFactory
 from tests.threads import run_in_threads
 from tokens_app.models import LoginFlow, TeamViewerToken
 
-from .conftest import TV_SESSIONS, TV_TOKEN_URL, make_session, make_token
+from .conftest import TV_SESSIONS, TV_TOKEN_URL
 
 PAST = timedelta(minutes=5)
 CODE_IN_URL = re.compile(rf"{re.escape(TV_SESSIONS)}/(?P<code>[^/?]+)$")
 
 
 def expired_session(agent, code: str, **fields) -> Session:
-    return make_session(agent, code=code, valid_until=timezone.now() - PAST, **fields)
+    return SessionFactory(agent=agent, code=code, valid_until=timezone.now() - PAST, **fields)
 
 
 def closes(tv) -> list[tuple[str, str, dict]]:
@@ -68,12 +69,12 @@ def expire_audits() -> list[AuditEvent]:
 
 
 def test_cleanup_closes_expired_sessions_at_teamviewer_with_their_agents_tokens(agent, other_agent, tv):
-    make_token(agent, access="token-of-smith")
-    make_token(other_agent, access="token-of-jones")
+    TeamViewerTokenFactory(agent=agent, access_token="token-of-smith")
+    TeamViewerTokenFactory(agent=other_agent, access_token="token-of-jones")
     answer_closes(tv)
     mine = expired_session(agent, "s11-111-111", incident_id="INC-1")
     theirs = expired_session(other_agent, "s22-222-222", incident_id="INC-2", state=Session.State.ACTIVE)
-    live = make_session(agent, code="s33-333-333", incident_id="INC-3")
+    live = SessionFactory(agent=agent, code="s33-333-333", incident_id="INC-3")
 
     result = sessions_cleanup()
 
@@ -109,7 +110,7 @@ def test_session_whose_agent_has_no_usable_token_is_expired_here_and_audited(age
 
 
 def test_session_teamviewer_no_longer_knows_is_expired(agent, tv):
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     answer_closes(tv, lambda code, attempt: (404, {}, json.dumps({"error": "not_found", "error_code": 7})))
     session = expired_session(agent, "s55-555-555")
 
@@ -122,7 +123,7 @@ def test_session_teamviewer_no_longer_knows_is_expired(agent, tv):
 
 
 def test_a_refused_token_is_refreshed_once_and_the_close_retried(agent, tv):
-    make_token(agent, access="stale-token")
+    TeamViewerTokenFactory(agent=agent, access_token="stale-token")
     tv.post(TV_TOKEN_URL, json={"access_token": "fresh-token", "refresh_token": "r2", "expires_in": 3600})
     answer_closes(
         tv,
@@ -142,7 +143,7 @@ def test_a_refused_token_is_refreshed_once_and_the_close_retried(agent, tv):
 
 
 def test_teamviewer_unavailable_leaves_the_session_open_for_the_next_run(agent, tv):
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     attempts = answer_closes(tv, lambda code, attempt: (503, {}, "<html>down</html>"))
     session = expired_session(agent, "s77-777-777")
 
@@ -155,7 +156,7 @@ def test_teamviewer_unavailable_leaves_the_session_open_for_the_next_run(agent, 
 
 
 def test_each_run_expires_at_most_its_limit_and_the_next_run_does_the_rest(agent, tv):
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     answer_closes(tv)
     sessions = [expired_session(agent, f"s10-000-00{n}", incident_id=f"INC-{n}") for n in range(3)]
 
@@ -167,7 +168,7 @@ def test_each_run_expires_at_most_its_limit_and_the_next_run_does_the_rest(agent
 
 
 def test_a_session_claimed_by_another_run_is_left_to_it_until_its_lease_lapses(agent, tv):
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     answer_closes(tv)
     session = expired_session(agent, "s88-888-888")
     Session.objects.filter(pk=session.pk).update(
@@ -198,7 +199,7 @@ def rate_limited_once(at_code: str, retry_after: int):
 
 def test_a_short_retry_after_mid_run_is_waited_out_and_the_run_finishes(agent, tv, settings):
     settings.CLEANUP_MAX_WAIT_SECONDS = 5
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     attempts = answer_closes(tv, rate_limited_once("s20-000-001", retry_after=1))
     sessions = [expired_session(agent, f"s20-000-00{n}", incident_id=f"INC-{n}") for n in range(3)]
 
@@ -211,7 +212,7 @@ def test_a_short_retry_after_mid_run_is_waited_out_and_the_run_finishes(agent, t
 
 def test_a_long_retry_after_mid_run_stops_the_run_and_the_next_one_finishes(agent, tv, settings):
     settings.CLEANUP_MAX_WAIT_SECONDS = 5
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     attempts = answer_closes(tv, rate_limited_once("s30-000-001", retry_after=120))
     sessions = [expired_session(agent, f"s30-000-00{n}", incident_id=f"INC-{n}") for n in range(3)]
 
@@ -233,7 +234,7 @@ def test_a_long_retry_after_mid_run_stops_the_run_and_the_next_one_finishes(agen
 
 def test_teamviewer_403_rate_limit_reached_without_retry_after_stops_the_run(agent, tv, settings):
     settings.CLEANUP_MAX_WAIT_SECONDS = 5  # no Retry-After: 60 s is assumed, longer than this
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     answer_closes(tv, lambda code, attempt: (403, {}, json.dumps({"error": "rate_limit_reached"})))
     session = expired_session(agent, "s40-000-000")
 
@@ -252,7 +253,7 @@ def test_two_cleanups_at_once_close_each_session_exactly_once(
     requires_postgres, transactional_db, agent, tv, monkeypatch
 ):
     monkeypatch.setattr("sessions_app.services.expiry.CHUNK", 5)  # many claims each, interleaved
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
 
     def slow_close(code, attempt):
         time.sleep(0.01)  # the runs overlap for real
@@ -292,13 +293,13 @@ def _age(session: Session, days: float, *, closed: bool = True) -> Session:
 
 def test_retention_deletes_old_finished_sessions_and_keeps_what_must_stay(agent, settings):
     settings.SESSION_RETENTION_DAYS = 30
-    old_closed = _age(make_session(agent, code="s60-000-001", state="closed", incident_id="INC-1"), 31)
-    old_expired = _age(make_session(agent, code="s60-000-002", state="expired", incident_id="INC-2"), 45)
+    old_closed = _age(SessionFactory(agent=agent, code="s60-000-001", state="closed", incident_id="INC-1"), 31)
+    old_expired = _age(SessionFactory(agent=agent, code="s60-000-002", state="expired", incident_id="INC-2"), 45)
     never_closed_at = _age(
-        make_session(agent, code="s60-000-003", state="closed", incident_id="INC-3"), 40, closed=False
+        SessionFactory(agent=agent, code="s60-000-003", state="closed", incident_id="INC-3"), 40, closed=False
     )
-    recent = _age(make_session(agent, code="s60-000-004", state="closed", incident_id="INC-4"), 29)
-    old_but_open = _age(make_session(agent, code="s60-000-005", incident_id="INC-5"), 60, closed=False)
+    recent = _age(SessionFactory(agent=agent, code="s60-000-004", state="closed", incident_id="INC-4"), 29)
+    old_but_open = _age(SessionFactory(agent=agent, code="s60-000-005", incident_id="INC-5"), 60, closed=False)
     email = InvitationEmail.objects.create(session=old_closed, to="a@example.com", language="en")
     audit = AuditEvent.objects.create(
         action=AuditEvent.Action.CLOSE, session=old_closed, session_code=old_closed.code
@@ -316,7 +317,7 @@ def test_retention_deletes_old_finished_sessions_and_keeps_what_must_stay(agent,
 
 def test_retention_deletes_at_most_the_limit_per_run(agent):
     for n in range(3):
-        _age(make_session(agent, code=f"s61-000-00{n}", state="closed", incident_id=f"INC-{n}"), 90)
+        _age(SessionFactory(agent=agent, code=f"s61-000-00{n}", state="closed", incident_id=f"INC-{n}"), 90)
 
     assert sessions_delete_old(limit=2) == 2
     assert sessions_delete_old(limit=2) == 1
@@ -334,9 +335,9 @@ def test_cleanup_purges_logins_dead_tokens_launch_links_and_redrives_the_outbox(
     stale_flow = LoginFlow.objects.create(agent=agent, expires_at=past)
     live_flow = LoginFlow.objects.create(agent=agent)
     TeamViewerToken.objects.create(agent=agent, access_token="a", refresh_token="", expires_at=past)
-    make_token(other_agent)  # alive: stays
+    TeamViewerTokenFactory(agent=other_agent)  # alive: stays
     LaunchLink.objects.create(digest="d" * 64, agent=agent, incident_id="INC-1", expires_at=past)
-    stuck = InvitationEmail.objects.create(session=make_session(agent), to="a@example.com", language="en")
+    stuck = InvitationEmail.objects.create(session=SessionFactory(agent=agent), to="a@example.com", language="en")
 
     result = sessions_cleanup()
 
@@ -351,7 +352,7 @@ def test_cleanup_purges_logins_dead_tokens_launch_links_and_redrives_the_outbox(
 
 
 def test_command_runs_the_cleanup_and_prints_the_counts(agent, tv):
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     answer_closes(tv)
     expired_session(agent, "s70-000-001", incident_id="INC-1")
     expired_session(agent, "s70-000-002", incident_id="INC-2")

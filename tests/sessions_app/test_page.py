@@ -18,8 +18,9 @@ from django.utils import timezone
 from responses import matchers
 
 from sessions_app.models import AuditEvent, Session
+from tests.factories import SessionFactory
 
-from .conftest import TV_SESSIONS, make_session, tv_session_body
+from .conftest import TV_SESSIONS, tv_session_body
 
 PAGE = "/incidents/INC-1001/"
 LIST = "/incidents/INC-1001/sessions/"
@@ -99,12 +100,12 @@ def test_a_wrong_password_shows_the_error_and_signs_nobody_in(client, admin_with
 
 
 def test_the_page_lists_the_incidents_sessions_newest_first_with_a_labelled_state(signed_in, agent, other_agent):
-    make_session(agent, code="s11-111-111", state=Session.State.CLOSED, closed_at=timezone.now(),
+    SessionFactory(agent=agent, code="s11-111-111", state=Session.State.CLOSED, closed_at=timezone.now(),
                  created_at=timezone.now() - timedelta(hours=2))
-    make_session(other_agent, code="s22-222-222", state=Session.State.ACTIVE,
+    SessionFactory(agent=other_agent, code="s22-222-222", state=Session.State.ACTIVE,
                  created_at=timezone.now() - timedelta(hours=1))
-    make_session(agent, code="s33-333-333")
-    make_session(agent, code="s44-444-444", incident_id="INC-9999")
+    SessionFactory(agent=agent, code="s33-333-333")
+    SessionFactory(agent=agent, code="s44-444-444", incident_id="INC-9999")
     page = text_of(signed_in.get(PAGE))
     codes = re.findall(r'class="session-code" id="code-[^"]+">([^<]+)<', page)
     assert codes == ["s33-333-333", "s22-222-222", "s11-111-111"]
@@ -132,8 +133,8 @@ def test_the_create_form_is_prefilled_from_the_query_string_and_escaped(signed_i
 
 
 def test_every_fact_of_a_session_is_escaped_in_the_list(signed_in, agent):
-    make_session(
-        agent,
+    SessionFactory(
+        agent=agent,
         state=Session.State.CLOSED,
         closed_at=timezone.now(),
         requester_name='<b>"Hanako"</b>',
@@ -174,12 +175,12 @@ def test_the_sessions_agent_gets_join_email_and_close(signed_in, open_session):
 
 
 def test_a_sent_invitation_offers_a_resend(signed_in, agent):
-    make_session(agent, email_status=Session.EmailStatus.SENT, email_sent_at=timezone.now())
+    SessionFactory(agent=agent, email_status=Session.EmailStatus.SENT, email_sent_at=timezone.now())
     assert "Resend email" in text_of(signed_in.get(PAGE))
 
 
 def test_a_session_without_a_requester_email_asks_for_an_address_beside_send(signed_in, agent):
-    session = make_session(agent, requester_email="")
+    session = SessionFactory(agent=agent, requester_email="")
     page = text_of(signed_in.get(PAGE))
     assert f'<input type="email" id="to-{session.pk}" name="to"' in page
 
@@ -205,7 +206,7 @@ def test_no_page_ever_carries_the_supporter_link(signed_in, open_session):
 
 
 def test_a_live_session_past_its_lifetime_shows_expired_with_close_only(signed_in, agent):
-    session = make_session(agent, valid_until=timezone.now() - timedelta(minutes=1))
+    session = SessionFactory(agent=agent, valid_until=timezone.now() - timedelta(minutes=1))
     page = text_of(signed_in.get(PAGE))
     assert '<span class="badge badge-expired">' in page and "Expired" in page
     assert f'id="close-{session.pk}"' in page
@@ -213,7 +214,7 @@ def test_a_live_session_past_its_lifetime_shows_expired_with_close_only(signed_i
 
 
 def test_closed_sessions_offer_no_actions(signed_in, agent):
-    make_session(agent, state=Session.State.CLOSED, closed_at=timezone.now())
+    SessionFactory(agent=agent, state=Session.State.CLOSED, closed_at=timezone.now())
     assert not re.search(r"/(join|email|close)/", text_of(signed_in.get(PAGE)))
 
 
@@ -317,7 +318,7 @@ def test_a_session_closed_at_teamviewer_shows_closed(signed_in, open_session, tv
 
 
 def test_a_customer_who_left_again_still_counts_as_connected(signed_in, agent, tv, tv_token):
-    session = make_session(agent, state=Session.State.ACTIVE)
+    session = SessionFactory(agent=agent, state=Session.State.ACTIVE)
     tv_get(tv, session, online=False)
     signed_in.get(LIST)
     assert Session.objects.get().state == Session.State.ACTIVE
@@ -342,8 +343,8 @@ def test_without_a_teamviewer_token_the_list_shows_what_it_knows(signed_in, open
 
 
 def test_closed_and_expired_sessions_are_never_asked_about(signed_in, agent, tv, tv_token):
-    make_session(agent, state=Session.State.CLOSED, code="s11-111-111")
-    make_session(agent, valid_until=timezone.now() - timedelta(minutes=1), code="s22-222-222")
+    SessionFactory(agent=agent, state=Session.State.CLOSED, code="s11-111-111")
+    SessionFactory(agent=agent, valid_until=timezone.now() - timedelta(minutes=1), code="s22-222-222")
     signed_in.get(LIST)
     assert len(tv.calls) == 0
 
@@ -356,7 +357,7 @@ def test_the_list_polls_at_the_sync_interval_while_a_session_is_live(signed_in, 
 
 
 def test_the_list_stops_polling_once_no_session_is_live(signed_in, agent, tv, tv_token):
-    session = make_session(agent, state=Session.State.CLOSED, closed_at=timezone.now())
+    session = SessionFactory(agent=agent, state=Session.State.CLOSED, closed_at=timezone.now())
     listed = text_of(signed_in.get(LIST))
     assert 'hx-trigger="teamviewer-login-done from:body"' in listed and "every " not in listed
     assert session.code in listed
@@ -370,7 +371,7 @@ def test_a_customer_the_page_showed_waiting_is_announced_once_connected(signed_i
 
 
 def test_a_customer_already_shown_connected_is_not_announced_again(signed_in, agent, tv, tv_token):
-    session = make_session(agent, state=Session.State.ACTIVE)
+    session = SessionFactory(agent=agent, state=Session.State.ACTIVE)
     tv_get(tv, session, online=True)
     listed = text_of(signed_in.get(LIST))
     assert '<span class="badge badge-active">' in listed and 'id="message"' not in listed

@@ -13,10 +13,11 @@ from django.test import Client
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
+from tests.factories import SessionFactory
 from tokens_app import pending_actions
 from tokens_app.models import LoginFlow
 
-from .conftest import TV_SESSIONS, make_session, tv_session_body
+from .conftest import TV_SESSIONS, tv_session_body
 
 PAGE = "/incidents/INC-1001/"
 BASE = "/incidents/INC-1001/sessions"
@@ -243,7 +244,7 @@ def test_email_queues_the_invitation_and_answers_202(page, agent, open_session):
 
 
 def test_email_to_an_address_typed_on_the_page(page, agent):
-    session = make_session(agent, requester_email="")
+    session = SessionFactory(agent=agent, requester_email="")
     assert page.post(url(session, "email"), {"to": "boss@example.com"}).status_code == 202
     assert InvitationEmail.objects.get().to == "boss@example.com"
 
@@ -256,7 +257,7 @@ def test_email_to_a_wrong_address_is_refused(page, open_session):
 
 
 def test_a_session_of_another_incident_is_not_found_here(page, agent):
-    elsewhere = make_session(agent, incident_id="INC-9999")
+    elsewhere = SessionFactory(agent=agent, incident_id="INC-9999")
     for action in ("email", "join", "close"):
         assert_error(page.post(url(elsewhere, action)), 404, "not_found")
 
