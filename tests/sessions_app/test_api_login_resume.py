@@ -9,6 +9,7 @@ from django.utils import timezone
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
+from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import LoginFlow, TeamViewerToken
 from tokens_app.services import login_flow_begin, login_flow_complete
 
@@ -94,9 +95,7 @@ def test_the_login_through_the_pages_creates_the_session(api, client, tv):
 
 
 def test_an_expired_unrefreshable_token_is_login_required_too(api, agent, tv):
-    TeamViewerToken.objects.create(
-        agent=agent, access_token="old", refresh_token="", expires_at=timezone.now() - timedelta(hours=1)
-    )
+    TeamViewerTokenFactory(agent=agent, refresh_token="", expires_at=timezone.now() - timedelta(hours=1))
     response = api.post(URL, BODY, format="json")
     assert response.status_code == 409
     assert response.json()["authorize_url"]

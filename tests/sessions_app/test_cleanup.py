@@ -18,7 +18,14 @@ from django.utils import timezone
 from sessions_app import tasks
 from sessions_app.models import AuditEvent, InvitationEmail, LaunchLink, Session
 from sessions_app.services.cleanup import sessions_cleanup, sessions_delete_old
-from tests.factories import SessionFactory, TeamViewerTokenFactory
+from tests.factories import (
+    AuditEventFactory,
+    InvitationEmailFactory,
+    LaunchLinkFactory,
+    LoginFlowFactory,
+    SessionFactory,
+    TeamViewerTokenFactory,
+)
 from tests.threads import run_in_threads
 from tokens_app.models import LoginFlow, TeamViewerToken
 
@@ -300,10 +307,8 @@ def test_retention_deletes_old_finished_sessions_and_keeps_what_must_stay(agent,
     )
     recent = _age(SessionFactory(agent=agent, code="s60-000-004", state="closed", incident_id="INC-4"), 29)
     old_but_open = _age(SessionFactory(agent=agent, code="s60-000-005", incident_id="INC-5"), 60, closed=False)
-    email = InvitationEmail.objects.create(session=old_closed, to="a@example.com", language="en")
-    audit = AuditEvent.objects.create(
-        action=AuditEvent.Action.CLOSE, session=old_closed, session_code=old_closed.code
-    )
+    email = InvitationEmailFactory(session=old_closed)
+    audit = AuditEventFactory(action=AuditEvent.Action.CLOSE, session=old_closed)
 
     deleted = sessions_delete_old(limit=100)
 
@@ -332,12 +337,12 @@ def test_cleanup_purges_logins_dead_tokens_launch_links_and_redrives_the_outbox(
         "sessions_app.services.emails.invitation_enqueue", lambda email_id: handed.append(email_id) or True
     )
     past = timezone.now() - timedelta(days=2)
-    stale_flow = LoginFlow.objects.create(agent=agent, expires_at=past)
-    live_flow = LoginFlow.objects.create(agent=agent)
-    TeamViewerToken.objects.create(agent=agent, access_token="a", refresh_token="", expires_at=past)
+    stale_flow = LoginFlowFactory(agent=agent, expires_at=past)
+    live_flow = LoginFlowFactory(agent=agent)
+    TeamViewerTokenFactory(agent=agent, refresh_token="", expires_at=past)  # dead: cannot be refreshed
     TeamViewerTokenFactory(agent=other_agent)  # alive: stays
-    LaunchLink.objects.create(digest="d" * 64, agent=agent, incident_id="INC-1", expires_at=past)
-    stuck = InvitationEmail.objects.create(session=SessionFactory(agent=agent), to="a@example.com", language="en")
+    LaunchLinkFactory(agent=agent, expires_at=past)
+    stuck = InvitationEmailFactory(session=SessionFactory(agent=agent))
 
     result = sessions_cleanup()
 

@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.test import Client
@@ -18,7 +17,7 @@ from django.utils import timezone
 from responses import matchers
 
 from sessions_app.models import AuditEvent, Session
-from tests.factories import SessionFactory
+from tests.factories import AgentFactory, SessionFactory
 
 from .conftest import TV_SESSIONS, tv_session_body
 
@@ -67,7 +66,7 @@ def test_the_list_fragment_answers_401_to_an_anonymous_script(client, open_sessi
 
 @pytest.fixture
 def admin_with_password(db):
-    return get_user_model().objects.create_user(username="admin.kato", password="a long pass phrase 42", is_staff=True)
+    return AgentFactory(username="admin.kato", password="a long pass phrase 42", is_staff=True)
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/incidents/", "http:/\\evil.example"])
