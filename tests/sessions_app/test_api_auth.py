@@ -12,6 +12,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 from sessions_app.auth import ApiKeyAuthentication
 from sessions_app.models import ApiKey, Session
 from sessions_app.services.api_keys import api_key_revoke
+from tests.asserts import assert_error
 from tests.factories import SessionFactory
 
 from .conftest import API, client_for
@@ -40,8 +41,7 @@ def session_behind_every_url(agent):
 
 
 def _assert_not_authenticated(response) -> None:
-    assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert_error(response, status=401, code="not_authenticated")
     assert response["WWW-Authenticate"] == "Token"
 
 
@@ -87,8 +87,7 @@ def test_a_deactivated_agent_is_403(api_key, agent, session_behind_every_url, me
     agent.is_active = False
     agent.save()
     response = _call(client_for(api_key, agent.username), method, url)
-    assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    assert_error(response, status=403, code="permission_denied")
 
 
 def test_no_agent_is_provisioned_without_a_valid_key(db):

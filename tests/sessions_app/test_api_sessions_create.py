@@ -7,6 +7,7 @@ import requests
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
+from tests.asserts import assert_error
 from tests.factories import SessionFactory, TeamViewerTokenFactory
 
 from .conftest import API, SESSION_FIELDS, TV_SESSIONS, tv_session_body
@@ -147,8 +148,7 @@ def test_create_is_audited(api, agent, tv, tv_token):
 )
 def test_invalid_create_input_is_400_invalid_naming_the_field(api, tv, body, field):
     response = api.post(URL, body, format="json")
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert_error(response, status=400, code="invalid")
     assert field in response.json()["errors"]
     assert not Session.objects.exists()
     assert not tv.calls
@@ -211,8 +211,7 @@ def test_teamviewer_failures_on_create_give_a_clear_error_and_leave_no_session(
     else:
         tv.post(TV_SESSIONS, status=status, json=payload, headers=headers)
     response = api.post(URL, BODY, format="json")
-    assert response.status_code == our_status
-    assert response.json()["code"] == code
+    assert_error(response, status=our_status, code=code)
     assert not Session.objects.visible().exists()  # an uncertain create keeps a hidden row
     assert not InvitationEmail.objects.exists()
     event = AuditEvent.objects.get(action="create")
@@ -252,8 +251,7 @@ def test_teamviewer_403_rate_limit_without_retry_after_still_says_when_to_retry(
 def test_teamviewer_timeout_or_outage_on_create_leaves_no_session(api, tv, tv_token, failure, our_status):
     tv.post(TV_SESSIONS, body=failure)
     response = api.post(URL, BODY, format="json")
-    assert response.status_code == our_status
-    assert response.json()["code"] == "teamviewer_unavailable"
+    assert_error(response, status=our_status, code="teamviewer_unavailable")
     assert not Session.objects.visible().exists()
 
 
@@ -280,6 +278,5 @@ def test_create_without_the_trailing_slash_works_too(api, tv, tv_token):
 def test_a_teamviewer_answer_too_long_to_store_is_502_and_leaves_no_session(api, tv, tv_token, odd):
     tv.post(TV_SESSIONS, json=tv_session_body(**odd))
     response = api.post(URL, BODY, format="json")
-    assert response.status_code == 502
-    assert response.json()["code"] == "teamviewer_unavailable"
+    assert_error(response, status=502, code="teamviewer_unavailable")
     assert not Session.objects.visible().exists()

@@ -10,6 +10,7 @@ from csm_teamviewer import crypto
 from sessions_app.models import Session
 from sessions_app.serializers import SessionSerializer
 from sessions_app.session_body import session_data, session_list_data, session_list_values
+from tests.asserts import assert_error
 from tests.factories import SessionFactory
 
 from .conftest import API
@@ -93,8 +94,7 @@ def test_every_page_tells_the_whole_count_and_its_links(api, agent, params, coun
 def test_bad_pagination_parameters_are_400_naming_them(api, agent, params, field):
     SessionFactory(agent=agent)
     response = api.get(URL, params)
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert_error(response, status=400, code="invalid")
     assert field in response.json()["errors"]
 
 
@@ -114,8 +114,7 @@ def test_empty_filters_mean_no_filter(api, agent):
 )
 def test_invalid_list_filters_are_400_naming_the_field(api, params, field):
     response = api.get(URL, params)
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert_error(response, status=400, code="invalid")
     assert field in response.json()["errors"]
 
 
@@ -149,8 +148,7 @@ def test_detail_of_another_agents_session_hides_the_supporter_link(other_api, op
 )
 def test_unknown_or_malformed_session_ids_are_404_not_found(api, session_id):
     response = api.get(f"{URL}{session_id}/")
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert_error(response, status=404, code="not_found")
 
 
 def test_a_reservation_has_no_detail(api, agent):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from responses import matchers
 
 from sessions_app.models import AuditEvent, Session
+from tests.asserts import assert_page_error
 from tests.factories import AgentFactory, SessionFactory
 
 from .conftest import TV_SESSIONS, tv_session_body
@@ -58,9 +59,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_with_the_page_as_next_and_sees_
 
 def test_the_list_fragment_answers_401_to_an_anonymous_script(client, open_session):
     response = client.get(LIST)
-    assert response.status_code == 401
-    assert 'data-code="not_authenticated"' in text_of(response)
-    assert response["HX-Retarget"] == "#message"
+    assert_page_error(response, status=401, code="not_authenticated")
     assert open_session.code not in text_of(response)
 
 

@@ -13,6 +13,7 @@ from django.test import Client
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
+from tests.asserts import assert_page_error
 from tests.factories import SessionFactory
 from tokens_app import pending_actions
 from tokens_app.models import LoginFlow
@@ -66,13 +67,6 @@ def notice(response) -> str:
     found = re.search(r'<p class="notice[^>]*>(.*?)</p>', text_of(response), re.S)
     assert found, text_of(response)
     return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
-
-
-def assert_error(response, status: int, code: str) -> None:
-    """An error answer: its status, its code on the message, and aimed at the message area."""
-    assert response.status_code == status, text_of(response)
-    assert f'data-code="{code}"' in text_of(response)
-    assert response["HX-Retarget"] == "#message"
 
 
 # --- create -------------------------------------------------------------------------------------
@@ -129,13 +123,13 @@ def test_without_the_csrf_token_nothing_is_done(page, tv, tv_token):
 
 def test_an_anonymous_caller_is_told_to_sign_in_again(tv):
     response = Client().post(CREATE, {})
-    assert_error(response, 401, "not_authenticated")
+    assert_page_error(response, status=401, code="not_authenticated")
     assert notice(response) == "You are signed out. Reload the page to sign in again."
 
 
 def test_create_without_a_teamviewer_token_waits_for_a_sign_in_that_resumes_it(page, agent, tv):
     response = page.post(CREATE, {"requester_email": "hanako@example.com"})
-    assert_error(response, 409, "teamviewer_login_required")
+    assert_page_error(response, status=409, code="teamviewer_login_required")
     flow = LoginFlow.objects.get()
     assert (flow.agent, flow.action) == (agent, "create")
     assert flow.action_args["incident_id"] == "INC-1001"
@@ -150,7 +144,7 @@ def test_create_without_a_teamviewer_token_waits_for_a_sign_in_that_resumes_it(p
 def test_teamviewer_limiting_requests_answers_429_with_the_wait(page, tv, tv_token):
     tv.post(TV_SESSIONS, status=429, headers={"Retry-After": "30"}, json={"error": "rate_limit_reached"})
     response = page.post(CREATE)
-    assert_error(response, 429, "teamviewer_rate_limited")
+    assert_page_error(response, status=429, code="teamviewer_rate_limited")
     assert notice(response) == "TeamViewer is limiting requests. Try again in 30 seconds."
     assert response["Retry-After"] == "30"
     assert not Session.objects.exists()
@@ -163,7 +157,7 @@ def test_teamviewer_limiting_requests_answers_429_with_the_wait(page, tv, tv_tok
 def test_teamviewer_down_answers_teamviewer_unavailable(page, tv, tv_token, answer, status):
     tv.post(TV_SESSIONS, **answer)
     response = page.post(CREATE)
-    assert_error(response, status, "teamviewer_unavailable")
+    assert_page_error(response, status=status, code="teamviewer_unavailable")
     assert notice(response) == "TeamViewer is not reachable right now. Try again shortly."
     assert not Session.objects.visible().exists()  # nothing half made is shown
 
@@ -171,7 +165,7 @@ def test_teamviewer_down_answers_teamviewer_unavailable(page, tv, tv_token, answ
 def test_teamviewers_own_refusal_is_passed_on(page, tv, tv_token):
     tv.post(TV_SESSIONS, status=400, json={"error": "invalid_request", "error_description": "Group not found."})
     response = page.post(CREATE)
-    assert_error(response, 422, "teamviewer_rejected")
+    assert_page_error(response, status=422, code="teamviewer_rejected")
     assert notice(response) == "Group not found."
 
 
@@ -185,7 +179,7 @@ def test_teamviewers_own_refusal_is_passed_on(page, tv, tv_token):
 )
 def test_a_wrong_field_is_named_beside_it_and_nothing_is_made(page, tv, tv_token, form, field):
     response = page.post(CREATE, form)
-    assert_error(response, 400, "invalid")
+    assert_page_error(response, status=400, code="invalid")
     assert notice(response) == "Some fields are not valid."
     # The form comes back as it was typed, the field marked and its error beside it.
     body = text_of(response)
@@ -197,7 +191,7 @@ def test_a_wrong_field_is_named_beside_it_and_nothing_is_made(page, tv, tv_token
 
 def test_a_wrong_field_the_form_does_not_show_is_named_in_the_message(page, tv, tv_token):
     response = page.post(CREATE, {"language": "fr"})
-    assert_error(response, 400, "invalid")
+    assert_page_error(response, status=400, code="invalid")
     assert notice(response).startswith("Some fields are not valid. ")
     assert "fr" in notice(response)
     assert len(tv.calls) == 0
@@ -251,7 +245,7 @@ def test_email_to_an_address_typed_on_the_page(page, agent):
 
 def test_email_to_a_wrong_address_is_refused(page, open_session):
     response = page.post(url(open_session, "email"), {"to": "nope"})
-    assert_error(response, 400, "invalid")
+    assert_page_error(response, status=400, code="invalid")
     assert "Enter a valid email address." in notice(response)
     assert not InvitationEmail.objects.exists()
 
@@ -259,7 +253,7 @@ def test_email_to_a_wrong_address_is_refused(page, open_session):
 def test_a_session_of_another_incident_is_not_found_here(page, agent):
     elsewhere = SessionFactory(agent=agent, incident_id="INC-9999")
     for action in ("email", "join", "close"):
-        assert_error(page.post(url(elsewhere, action)), 404, "not_found")
+        assert_page_error(page.post(url(elsewhere, action)), status=404, code="not_found")
 
 
 def test_join_gives_the_agent_the_supporter_link_and_audits_it(page, open_session):
@@ -275,7 +269,7 @@ def test_join_gives_the_agent_the_supporter_link_and_audits_it(page, open_sessio
 
 def test_join_is_refused_to_another_agent(other_page, open_session):
     response = other_page.post(url(open_session, "join"))
-    assert_error(response, 403, "permission_denied")
+    assert_page_error(response, status=403, code="permission_denied")
     assert "secret=supporter" not in text_of(response) and "HX-Trigger-After-Settle" not in response
 
 
@@ -293,13 +287,13 @@ def test_close_closes_at_teamviewer_and_here(page, open_session, tv, tv_token):
 
 
 def test_close_is_refused_to_another_agent(other_page, open_session, tv):
-    assert_error(other_page.post(url(open_session, "close")), 403, "permission_denied")
+    assert_page_error(other_page.post(url(open_session, "close")), status=403, code="permission_denied")
     assert Session.objects.get().state == Session.State.OPEN and len(tv.calls) == 0
 
 
 def test_close_without_a_usable_token_waits_for_a_sign_in_that_resumes_the_close(page, open_session, tv):
     response = page.post(url(open_session, "close"))
-    assert_error(response, 409, "teamviewer_login_required")
+    assert_page_error(response, status=409, code="teamviewer_login_required")
     flow = LoginFlow.objects.get()
     assert (flow.action, flow.action_args) == ("close", {"session_id": str(open_session.pk)})
 
@@ -373,7 +367,7 @@ def test_an_unknown_sign_in_is_not_found(page, flow_id):
 
 
 def test_another_agents_sign_in_is_not_found(other_page, create_flow):
-    assert_error(other_page.get(login_url(create_flow)), 404, "not_found")
+    assert_page_error(other_page.get(login_url(create_flow)), status=404, code="not_found")
 
 
 ODD_FORMS = [
