@@ -1,4 +1,5 @@
-"""Fixtures for the REST API tests: API clients acting as agents, TeamViewer tokens, sessions."""
+"""Fixtures for the sessions_app tests: API clients acting as agents, TeamViewer tokens, sessions,
+and an SMTP server that is down."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sessions_app.models import Session
 from sessions_app.services.api_keys import api_key_create
 from tests.conftest import TV_API
 from tests.factories import AgentFactory, SessionFactory, TeamViewerTokenFactory
+from tests.net import free_port
 from tokens_app.models import TeamViewerToken
 
 API = "/api/v1"
@@ -101,3 +103,14 @@ def tv_token(agent) -> TeamViewerToken:
 @pytest.fixture
 def open_session(agent) -> Session:
     return SessionFactory(agent=agent)
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """Django's SMTP backend pointed at a loopback port nobody listens on."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "", ""
+    settings.EMAIL_TIMEOUT = 2
+    return settings
