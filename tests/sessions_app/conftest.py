@@ -1,5 +1,5 @@
-"""Fixtures for the sessions_app tests: API clients acting as agents, TeamViewer tokens, sessions,
-and an SMTP server that is down."""
+"""Fixtures for the sessions_app tests: API clients and page browsers acting as agents, TeamViewer
+tokens, sessions, and an SMTP server that is down."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from responses import matchers
 from rest_framework.test import APIClient
 
 from sessions_app.models import Session
@@ -16,9 +17,13 @@ from tests.factories import AgentFactory, SessionFactory, TeamViewerTokenFactory
 from tests.net import free_port
 from tokens_app.models import TeamViewerToken
 
+from .page_client import PageClient
+
 API = "/api/v1"
 TV_SESSIONS = f"{TV_API}/sessions"
 TV_TOKEN_URL = f"{TV_API}/oauth2/token"
+# The bearer header of the tv_token fixture, as TeamViewer's mocks match it.
+BEARER = matchers.header_matcher({"Authorization": "Bearer tv-access-agent.smith"})
 
 # The session body of the public interface (interface.md).
 SESSION_FIELDS = frozenset(
@@ -114,3 +119,19 @@ def smtp_down(settings):
     settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "", ""
     settings.EMAIL_TIMEOUT = 2
     return settings
+
+
+@pytest.fixture
+def signed_in(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def page(agent) -> PageClient:
+    return PageClient(agent)
+
+
+@pytest.fixture
+def other_page(other_agent) -> PageClient:
+    return PageClient(other_agent)

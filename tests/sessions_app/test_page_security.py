@@ -26,12 +26,6 @@ def directives(response) -> dict[str, list[str]]:
     return {part.split()[0]: part.split()[1:] for part in (p.strip() for p in policy.split(";")) if part}
 
 
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def test_the_incident_page_may_be_framed_by_csms_origins_only(signed_in, settings):
     settings.CSM_FRAME_ANCESTORS = [CSM, "https://csm2.example.com"]
     response = signed_in.get(PAGE)
