@@ -15,3 +15,16 @@ def assert_error(response: Any, *, status: int, code: str) -> dict[str, Any]:
     assert (response.status_code, body.get("code")) == (status, code), body
     assert isinstance(body.get("detail"), str), body
     return body
+
+
+def assert_page_error(response: Any, *, status: int, code: str) -> str:
+    """Assert the incident page answered the error ``code`` with HTTP ``status``; return its HTML.
+
+    The page's errors are HTML fragments, not JSON: the message carries the code as ``data-code``
+    and is always aimed at the page's message area (``HX-Retarget``), whichever part asked.
+    """
+    text = response.content.decode()
+    assert response.status_code == status, text
+    assert f'data-code="{code}"' in text, text
+    assert response["HX-Retarget"] == "#message"
+    return text

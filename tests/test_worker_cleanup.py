@@ -21,8 +21,8 @@ from csm_teamviewer.sandbox.models import Session as SandboxSession
 from csm_teamviewer.sandbox.models import Token as SandboxToken
 from csm_teamviewer.sandbox.oauth import hash_secret
 from sessions_app.models import AuditEvent, Session
+from tests.factories import SessionFactory, TeamViewerTokenFactory
 from tests.workers import celery_env, wait_for
-from tokens_app.models import TeamViewerToken
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -41,21 +41,15 @@ class Stand:
             email=agent.email,
             access_expires_at=timezone.now() + timedelta(days=1),
         )
-        TeamViewerToken.objects.create(
-            agent=agent,
-            access_token=access,
-            refresh_token="unused",
-            expires_at=timezone.now() + timedelta(days=1),
-        )
+        TeamViewerTokenFactory(agent=agent, access_token=access, expires_at=timezone.now() + timedelta(days=1))
         self.agent = agent
 
     def session(self, incident_id: str, *, valid_for: timedelta, **fields) -> Session:
         remote = sandbox_sessions.session_create(token=self.sandbox_token, data={"groupname": "CSM"})
-        return Session.objects.create(
+        return SessionFactory(
             agent=self.agent,
             incident_id=incident_id,
             code=remote.code,
-            state=fields.pop("state", Session.State.OPEN),
             end_customer_link=f"https://get.teamviewer.test/{remote.compact_code}",
             valid_until=timezone.now() + valid_for,
             **fields,

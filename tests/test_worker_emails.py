@@ -10,22 +10,23 @@ import email
 import email.policy
 import logging
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import transaction
-from django.utils import timezone
 
 from sessions_app.models import InvitationEmail, Session
 from sessions_app.services.emails import invitation_queue, invitations_redrive
+from tests.factories import SessionFactory
 from tests.net import free_port
 from tests.workers import celery_env, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 LINK = "https://get.teamviewer.test/s98765432"
+# The session the invitations are for (SessionFactory fills in the rest).
+INVITED = {"incident_id": "INC-2002", "end_customer_link": LINK, "requester_name": "佐藤 花子"}
 
 
 # --- SMTP, the worker -------------------------------------------------------------------------
@@ -92,21 +93,6 @@ def worker(requires_postgres, redis_url, queue_name, celery_processes) -> Callab
 # --- the rows ---------------------------------------------------------------------------------
 
 
-def make_session(agent, **overrides) -> Session:
-    values = {
-        "incident_id": "INC-2002",
-        "code": "s98-765-432",
-        "state": Session.State.OPEN,
-        "end_customer_link": LINK,
-        "supporter_link": "https://supporter.teamviewer.test/secret",
-        "requester_name": "佐藤 花子",
-        "requester_email": "hanako@example.com",
-        "valid_until": timezone.now() + timedelta(hours=24),
-    }
-    values.update(overrides)
-    return Session.objects.create(agent=agent, **values)
-
-
 def queue_invitation(session: Session, *, language: str) -> InvitationEmail:
     """Queue as the REST API does: in a transaction, handed to the broker on commit."""
     with transaction.atomic():
@@ -128,7 +114,7 @@ def test_worker_delivers_the_invitation_with_link_in_its_language(agent, produce
     port = free_port()
     inbox = smtp(port)
     proc = worker(smtp_port=port)
-    session = make_session(agent)
+    session = SessionFactory(agent=agent, **INVITED)
 
     email_row = queue_invitation(session, language="ja")
 
@@ -150,7 +136,7 @@ def test_worker_delivers_the_invitation_with_link_in_its_language(agent, produce
 def test_worker_retries_while_smtp_is_down_and_delivers_once_it_is_back(agent, producer, smtp, worker):
     port = free_port()  # nothing listens here yet
     proc = worker(smtp_port=port, INVITATION_RETRY_BASE_SECONDS="2")
-    email_row = queue_invitation(make_session(agent, requester_name="Pat Doe"), language="en")
+    email_row = queue_invitation(SessionFactory(agent=agent, **(INVITED | {"requester_name": "Pat Doe"})), language="en")
 
     failed = wait_for(
         lambda: (current := row(email_row.pk)).attempts >= 1 and current,
@@ -180,7 +166,7 @@ def test_invitation_queued_while_broker_is_down_arrives_after_it_returns(
     producer(f"redis://127.0.0.1:{free_port()}/0")  # the broker is down for this process
 
     with caplog.at_level(logging.WARNING, logger="sessions_app.services.emails"):
-        email_row = queue_invitation(make_session(agent), language="en")
+        email_row = queue_invitation(SessionFactory(agent=agent, **INVITED), language="en")
 
     assert "stays queued" in caplog.text
     assert row(email_row.pk).status == "queued"

@@ -21,6 +21,7 @@ from sessions_app import tasks
 from sessions_app.lifecycle import stale_age
 from sessions_app.models import Session
 from sessions_app.services import create, reconcile
+from tests.asserts import assert_error
 from tokens_app.models import TeamViewerToken
 from tokens_app.teamviewer import teamviewer_app
 
@@ -55,7 +56,7 @@ def test_a_database_failure_after_teamviewer_made_the_session_closes_it_there_an
 
     failed = _create(api)
 
-    assert failed.status_code == 503 and failed.json()["code"] == "service_unavailable"
+    assert_error(failed, status=503, code="service_unavailable")
     [made] = SandboxSession.objects.filter(owner_email=tv_agent.email)
     assert made.state == "closed"  # undone at TeamViewer at once
     assert not Session.objects.exists() and live_tv == []  # no half row, no invitation

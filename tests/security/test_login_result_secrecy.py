@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.factories import LoginFlowFactory
 from tests.tokens_app.conftest import AUTH_CODE, CALLBACK_PATH, TOKEN_URL, token_body
-from tests.tokens_app.factories import LoginFlowFactory
 from tokens_app import pending_actions
 from tokens_app.models import LoginFlow
 

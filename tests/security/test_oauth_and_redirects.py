@@ -11,6 +11,7 @@ from django.test import Client
 
 from sessions_app.services.launch import launch_link_create
 from tests.conftest import TV_AUTHORIZE
+from tests.factories import LoginFlowFactory
 from tests.sessions_app.conftest import API
 from tests.tokens_app.conftest import (
     AUTH_CODE,
@@ -20,7 +21,6 @@ from tests.tokens_app.conftest import (
     TOKEN_URL,
     token_body,
 )
-from tests.tokens_app.factories import LoginFlowFactory
 from tokens_app.models import LoginFlow, TeamViewerToken
 
 PASSWORD = "a long pass phrase 42"

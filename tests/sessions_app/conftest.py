@@ -1,22 +1,29 @@
-"""Fixtures for the REST API tests: API clients acting as agents, TeamViewer tokens, sessions."""
+"""Fixtures for the sessions_app tests: API clients and page browsers acting as agents, TeamViewer
+tokens, sessions, and an SMTP server that is down."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
+from responses import matchers
 from rest_framework.test import APIClient
 
 from sessions_app.models import Session
 from sessions_app.services.api_keys import api_key_create
 from tests.conftest import TV_API
+from tests.factories import AgentFactory, SessionFactory, TeamViewerTokenFactory
+from tests.net import free_port
 from tokens_app.models import TeamViewerToken
+
+from .page_client import PageClient
 
 API = "/api/v1"
 TV_SESSIONS = f"{TV_API}/sessions"
 TV_TOKEN_URL = f"{TV_API}/oauth2/token"
+# The bearer header of the tv_token fixture, as TeamViewer's mocks match it.
+BEARER = matchers.header_matcher({"Authorization": "Bearer tv-access-agent.smith"})
 
 # The session body of the public interface (interface.md).
 SESSION_FIELDS = frozenset(
@@ -62,31 +69,6 @@ def client_for(key: str, login: str) -> APIClient:
     return client
 
 
-def make_token(user, *, access: str | None = None) -> TeamViewerToken:
-    return TeamViewerToken.objects.create(
-        agent=user,
-        access_token=access or f"tv-access-{user.username}",
-        refresh_token=f"tv-refresh-{user.username}",
-        expires_at=timezone.now() + timedelta(days=1),
-    )
-
-
-def make_session(user, **fields) -> Session:
-    code = fields.pop("code", "s98-765-432")
-    values = {
-        "incident_id": "INC-1001",
-        "state": Session.State.OPEN,
-        "code": code,
-        "end_customer_link": f"https://get.teamviewer.test/{code}",
-        "supporter_link": f"https://start.teamviewer.test/{code}?secret=supporter",
-        "requester_name": "Hanako Yamada",
-        "requester_email": "hanako@example.com",
-        "valid_until": timezone.now() + timedelta(hours=24),
-        **fields,
-    }
-    return Session.objects.create(agent=user, **values)
-
-
 @pytest.fixture
 def api_key(db) -> str:
     return api_key_create(name="CSM test")[1]
@@ -94,7 +76,7 @@ def api_key(db) -> str:
 
 @pytest.fixture
 def staff(db):
-    return get_user_model().objects.create_user(username="admin.tanaka", is_staff=True)
+    return AgentFactory(username="admin.tanaka", email="", is_staff=True)
 
 
 @pytest.fixture
@@ -114,9 +96,42 @@ def staff_api(api_key, staff) -> APIClient:
 
 @pytest.fixture
 def tv_token(agent) -> TeamViewerToken:
-    return make_token(agent)
+    """The agent's token, valid for a day; the mocks match its bearer, ``tv-access-agent.smith``."""
+    return TeamViewerTokenFactory(
+        agent=agent,
+        access_token=f"tv-access-{agent.username}",
+        refresh_token=f"tv-refresh-{agent.username}",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
 
 
 @pytest.fixture
 def open_session(agent) -> Session:
-    return make_session(agent)
+    return SessionFactory(agent=agent)
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """Django's SMTP backend pointed at a loopback port nobody listens on."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "", ""
+    settings.EMAIL_TIMEOUT = 2
+    return settings
+
+
+@pytest.fixture
+def signed_in(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def page(agent) -> PageClient:
+    return PageClient(agent)
+
+
+@pytest.fixture
+def other_page(other_agent) -> PageClient:
+    return PageClient(other_agent)

@@ -12,8 +12,10 @@ from rest_framework.test import APIClient, APIRequestFactory
 from sessions_app.auth import ApiKeyAuthentication
 from sessions_app.models import ApiKey, Session
 from sessions_app.services.api_keys import api_key_revoke
+from tests.asserts import assert_error
+from tests.factories import SessionFactory
 
-from .conftest import API, client_for, make_session
+from .conftest import API, client_for
 
 SESSION_ID = "11111111-2222-3333-4444-555555555555"
 ENDPOINTS = [
@@ -35,12 +37,11 @@ def _call(client: APIClient, method: str, url: str):
 
 @pytest.fixture
 def session_behind_every_url(agent):
-    return make_session(agent, id=SESSION_ID)
+    return SessionFactory(agent=agent, id=SESSION_ID)
 
 
 def _assert_not_authenticated(response) -> None:
-    assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert_error(response, status=401, code="not_authenticated")
     assert response["WWW-Authenticate"] == "Token"
 
 
@@ -86,8 +87,7 @@ def test_a_deactivated_agent_is_403(api_key, agent, session_behind_every_url, me
     agent.is_active = False
     agent.save()
     response = _call(client_for(api_key, agent.username), method, url)
-    assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    assert_error(response, status=403, code="permission_denied")
 
 
 def test_no_agent_is_provisioned_without_a_valid_key(db):
@@ -115,7 +115,7 @@ def test_a_utf8_agent_login_is_read_as_utf8(api_key):
 
 
 def test_the_acting_agent_is_the_one_in_the_header(api_key, agent, other_agent):
-    make_session(agent, id=SESSION_ID)
+    SessionFactory(agent=agent, id=SESSION_ID)
     mine = client_for(api_key, agent.username).get(f"{API}/sessions/{SESSION_ID}/").json()
     theirs = client_for(api_key, other_agent.username).get(f"{API}/sessions/{SESSION_ID}/").json()
     assert mine["supporter_link"] and theirs["supporter_link"] is None

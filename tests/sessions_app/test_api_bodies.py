@@ -9,8 +9,10 @@ from django.core.exceptions import RequestDataTooBig
 
 from sessions_app.models import InvitationEmail, Session
 from sessions_app.parsers import BoundedJSONParser
+from tests.asserts import assert_error
+from tests.factories import SessionFactory
 
-from .conftest import API, TV_SESSIONS, make_session, tv_session_body
+from .conftest import API, TV_SESSIONS, tv_session_body
 
 SESSION_ID = "11111111-2222-3333-4444-555555555555"
 POSTS = [
@@ -23,7 +25,7 @@ POSTS = [
 
 @pytest.fixture(autouse=True)
 def session_behind_every_url(agent):
-    return make_session(agent, id=SESSION_ID)
+    return SessionFactory(agent=agent, id=SESSION_ID)
 
 
 def _assert_nothing_happened(tv) -> None:
@@ -39,8 +41,7 @@ def _assert_nothing_happened(tv) -> None:
 )
 def test_malformed_json_is_400_invalid(api, tv, tv_token, url, raw):
     response = api.post(url, raw.encode("latin-1"), content_type="application/json")
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert_error(response, status=400, code="invalid")
     assert response.json()["detail"]
     _assert_nothing_happened(tv)
 
@@ -50,8 +51,7 @@ def test_an_oversized_body_is_413_request_too_large(api, tv, tv_token, settings,
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     body = json.dumps({"incident_id": "INC-1", "description": "x" * 2000})
     response = api.post(url, body, content_type="application/json")
-    assert response.status_code == 413
-    assert response.json()["code"] == "request_too_large"
+    assert_error(response, status=413, code="request_too_large")
     _assert_nothing_happened(tv)
 
 
@@ -66,16 +66,14 @@ def test_a_body_exactly_at_the_limit_is_accepted(api, tv, tv_token, settings):
 @pytest.mark.parametrize("url", POSTS)
 def test_another_content_type_is_415(api, tv, tv_token, url):
     response = api.post(url, "incident_id=INC-1", content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 415
-    assert response.json()["code"] == "unsupported_media_type"
+    assert_error(response, status=415, code="unsupported_media_type")
     _assert_nothing_happened(tv)
 
 
 @pytest.mark.parametrize("raw", ["[]", '"INC-1"', "42", "null", '[{"incident_id": "INC-1"}]'])
 def test_json_that_is_not_an_object_is_400_on_create(api, tv, tv_token, raw):
     response = api.post(f"{API}/sessions/", raw, content_type="application/json")
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert_error(response, status=400, code="invalid")
     _assert_nothing_happened(tv)
 
 
@@ -91,5 +89,4 @@ def test_djangos_own_request_too_big_is_a_413_not_a_500(api, monkeypatch):
 
     monkeypatch.setattr(BoundedJSONParser, "parse", too_big)
     response = api.post(f"{API}/sessions/", {"incident_id": "INC-1"}, format="json")
-    assert response.status_code == 413
-    assert response.json()["code"] == "request_too_large"
+    assert_error(response, status=413, code="request_too_large")

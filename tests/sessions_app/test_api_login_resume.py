@@ -9,6 +9,8 @@ from django.utils import timezone
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
+from tests.asserts import assert_error
+from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import LoginFlow, TeamViewerToken
 from tokens_app.services import login_flow_begin, login_flow_complete
 
@@ -38,9 +40,7 @@ def _login(tv, flow_id: str) -> LoginFlow:
 
 def test_create_without_a_token_is_409_with_an_authorize_url_and_no_session(api, tv):
     response = api.post(URL, BODY, format="json")
-    assert response.status_code == 409
-    body = response.json()
-    assert body["code"] == "teamviewer_login_required"
+    body = assert_error(response, status=409, code="teamviewer_login_required")
     flow = LoginFlow.objects.get(flow_id=body["login_flow"])
     assert body["authorize_url"] == flow.authorize_url
     assert flow.action == "create"
@@ -94,9 +94,7 @@ def test_the_login_through_the_pages_creates_the_session(api, client, tv):
 
 
 def test_an_expired_unrefreshable_token_is_login_required_too(api, agent, tv):
-    TeamViewerToken.objects.create(
-        agent=agent, access_token="old", refresh_token="", expires_at=timezone.now() - timedelta(hours=1)
-    )
+    TeamViewerTokenFactory(agent=agent, refresh_token="", expires_at=timezone.now() - timedelta(hours=1))
     response = api.post(URL, BODY, format="json")
     assert response.status_code == 409
     assert response.json()["authorize_url"]
@@ -125,8 +123,7 @@ def test_teamviewer_401_even_after_a_refresh_is_409_login_required_and_no_sessio
     tv.post(TV_SESSIONS, status=401, json={"error": "invalid_token"})
     tv.post(TV_TOKEN_URL, json=NEW_TOKENS)
     response = api.post(URL, BODY, format="json")
-    assert response.status_code == 409
-    assert response.json()["code"] == "teamviewer_login_required"
+    assert_error(response, status=409, code="teamviewer_login_required")
     assert not Session.objects.exists()
     assert not TeamViewerToken.objects.exists()
     assert AuditEvent.objects.filter(action="disconnect", outcome="token_forgotten").exists()
@@ -157,8 +154,7 @@ def test_close_without_a_token_resumes_after_login_in_one_click(api, agent, open
 
 def test_a_staff_close_without_the_agents_token_is_409_without_a_link_for_staff(staff_api, open_session, tv):
     response = staff_api.post(f"{API}/sessions/{open_session.pk}/close/", format="json")
-    assert response.status_code == 409
-    assert response.json()["code"] == "teamviewer_login_required"
+    assert_error(response, status=409, code="teamviewer_login_required")
     assert "agent.smith" in response.json()["detail"]
     assert "authorize_url" not in response.json()
     assert not LoginFlow.objects.exists()

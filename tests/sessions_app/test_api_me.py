@@ -8,6 +8,7 @@ from responses import matchers
 
 from sessions_app.models import AuditEvent
 from tests.conftest import TV_API
+from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import TeamViewerToken
 
 URL = "/api/v1/me/teamviewer/"
@@ -27,9 +28,7 @@ def test_status_with_a_token_is_connected_with_its_expiry_and_no_secret(api, tv_
 
 
 def test_status_of_an_expired_unrefreshable_token_is_not_connected(api, agent):
-    TeamViewerToken.objects.create(
-        agent=agent, access_token="a", refresh_token="", expires_at=timezone.now() - timedelta(minutes=1)
-    )
+    TeamViewerTokenFactory(agent=agent, refresh_token="", expires_at=timezone.now() - timedelta(minutes=1))
     assert api.get(URL).json()["connected"] is False
 
 

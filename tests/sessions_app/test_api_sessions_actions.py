@@ -10,8 +10,10 @@ from django.utils import timezone
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
+from tests.asserts import assert_error
+from tests.factories import SessionFactory
 
-from .conftest import API, TV_SESSIONS, make_session
+from .conftest import API, TV_SESSIONS
 
 
 def _url(session: Session, action: str) -> str:
@@ -60,14 +62,13 @@ def test_another_agent_may_resend_the_invitation(other_api, open_session):
 )
 def test_email_with_bad_input_is_400_and_queues_nothing(api, open_session, body):
     response = api.post(_url(open_session, "email"), body, format="json")
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert_error(response, status=400, code="invalid")
     assert set(response.json()["errors"]) & set(body)
     assert not InvitationEmail.objects.exists()
 
 
 def test_email_without_any_address_is_400_naming_to(api, agent):
-    session = make_session(agent, requester_email="")
+    session = SessionFactory(agent=agent, requester_email="")
     response = api.post(_url(session, "email"), {}, format="json")
     assert response.status_code == 400
     assert "to" in response.json()["errors"]
@@ -79,10 +80,9 @@ def test_email_without_any_address_is_400_naming_to(api, agent):
     [{"state": "closed"}, {"state": "expired"}, {"valid_until": timezone.now() - timedelta(minutes=1)}],
 )
 def test_email_for_a_closed_or_expired_session_is_409(api, agent, fields):
-    session = make_session(agent, **fields)
+    session = SessionFactory(agent=agent, **fields)
     response = api.post(_url(session, "email"), {}, format="json")
-    assert response.status_code == 409
-    assert response.json()["code"] == "session_closed"
+    assert_error(response, status=409, code="session_closed")
     assert not InvitationEmail.objects.exists()
 
 
@@ -107,16 +107,15 @@ def test_staff_may_join_any_session(staff_api, open_session):
 
 def test_another_agent_may_not_join_and_is_audited(other_api, other_agent, open_session):
     response = other_api.post(_url(open_session, "join"), format="json")
-    assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    assert_error(response, status=403, code="permission_denied")
     assert open_session.supporter_link not in response.content.decode()
     event = AuditEvent.objects.get(action="join")
     assert (event.actor, event.outcome) == (other_agent, "permission_denied")
 
 
 def test_join_of_a_closed_session_is_409(api, agent):
-    session = make_session(agent, state="closed")
-    assert api.post(_url(session, "join"), format="json").json()["code"] == "session_closed"
+    session = SessionFactory(agent=agent, state="closed")
+    assert_error(api.post(_url(session, "join"), format="json"), status=409, code="session_closed")
 
 
 @pytest.mark.parametrize("session_id", ["00000000-0000-0000-0000-000000000000", "bad-id"])
@@ -147,7 +146,7 @@ def test_close_closes_at_teamviewer_then_here(api, open_session, tv, tv_token):
 
 
 def test_closing_a_closed_session_is_200_without_calling_teamviewer(api, agent, tv):
-    session = make_session(agent, state="closed", closed_at=timezone.now())
+    session = SessionFactory(agent=agent, state="closed", closed_at=timezone.now())
     response = api.post(_url(session, "close"), format="json")
     assert response.status_code == 200
     assert response.json()["state"] == "closed"
@@ -224,8 +223,7 @@ def test_teamviewer_failures_on_close_keep_the_session_live(
     if tv_status == 400:  # the client checks the code still exists: it does
         tv.get(put_url, json={"code": open_session.code, "state": "open"})
     response = api.post(_url(open_session, "close"), format="json")
-    assert response.status_code == our_status
-    assert response.json()["code"] == code
+    assert_error(response, status=our_status, code=code)
     if tv_status == 429:
         assert response["Retry-After"] == "12"
         assert response.json()["retry_after"] == 12
@@ -258,8 +256,7 @@ def test_teamviewer_timeout_on_close_keeps_the_session_live(
 ):
     tv.put(f"{TV_SESSIONS}/{open_session.code}", body=failure)
     response = api.post(_url(open_session, "close"), format="json")
-    assert response.status_code == our_status
-    assert response.json()["code"] == "teamviewer_unavailable"
+    assert_error(response, status=our_status, code="teamviewer_unavailable")
     open_session.refresh_from_db()
     assert open_session.state == "open"
 

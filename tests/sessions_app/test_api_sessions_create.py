@@ -7,8 +7,10 @@ import requests
 from responses import matchers
 
 from sessions_app.models import AuditEvent, InvitationEmail, Session
+from tests.asserts import assert_error
+from tests.factories import SessionFactory, TeamViewerTokenFactory
 
-from .conftest import API, SESSION_FIELDS, TV_SESSIONS, make_session, tv_session_body
+from .conftest import API, SESSION_FIELDS, TV_SESSIONS, tv_session_body
 
 URL = f"{API}/sessions/"
 BODY = {
@@ -86,9 +88,7 @@ def test_a_second_create_for_the_same_incident_answers_200_with_the_same_session
 def test_another_agent_on_the_same_incident_gets_a_session_of_their_own(
     api, other_api, other_agent, tv, tv_token
 ):
-    from .conftest import make_token
-
-    make_token(other_agent)
+    TeamViewerTokenFactory(agent=other_agent)
     tv.post(TV_SESSIONS, json=tv_session_body("s11-111-111"))
     tv.post(TV_SESSIONS, json=tv_session_body("s22-222-222"))
     mine = api.post(URL, {**BODY, "send_email": False}, format="json")
@@ -98,7 +98,7 @@ def test_another_agent_on_the_same_incident_gets_a_session_of_their_own(
 
 
 def test_a_closed_session_does_not_stop_a_new_one(api, agent, tv, tv_token):
-    make_session(agent, state=Session.State.CLOSED, code="s00-000-001")
+    SessionFactory(agent=agent, state=Session.State.CLOSED, code="s00-000-001")
     tv.post(TV_SESSIONS, json=tv_session_body())
     response = api.post(URL, {**BODY, "send_email": False}, format="json")
     assert response.status_code == 201
@@ -148,8 +148,7 @@ def test_create_is_audited(api, agent, tv, tv_token):
 )
 def test_invalid_create_input_is_400_invalid_naming_the_field(api, tv, body, field):
     response = api.post(URL, body, format="json")
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert_error(response, status=400, code="invalid")
     assert field in response.json()["errors"]
     assert not Session.objects.exists()
     assert not tv.calls
@@ -212,8 +211,7 @@ def test_teamviewer_failures_on_create_give_a_clear_error_and_leave_no_session(
     else:
         tv.post(TV_SESSIONS, status=status, json=payload, headers=headers)
     response = api.post(URL, BODY, format="json")
-    assert response.status_code == our_status
-    assert response.json()["code"] == code
+    assert_error(response, status=our_status, code=code)
     assert not Session.objects.visible().exists()  # an uncertain create keeps a hidden row
     assert not InvitationEmail.objects.exists()
     event = AuditEvent.objects.get(action="create")
@@ -253,8 +251,7 @@ def test_teamviewer_403_rate_limit_without_retry_after_still_says_when_to_retry(
 def test_teamviewer_timeout_or_outage_on_create_leaves_no_session(api, tv, tv_token, failure, our_status):
     tv.post(TV_SESSIONS, body=failure)
     response = api.post(URL, BODY, format="json")
-    assert response.status_code == our_status
-    assert response.json()["code"] == "teamviewer_unavailable"
+    assert_error(response, status=our_status, code="teamviewer_unavailable")
     assert not Session.objects.visible().exists()
 
 
@@ -281,6 +278,5 @@ def test_create_without_the_trailing_slash_works_too(api, tv, tv_token):
 def test_a_teamviewer_answer_too_long_to_store_is_502_and_leaves_no_session(api, tv, tv_token, odd):
     tv.post(TV_SESSIONS, json=tv_session_body(**odd))
     response = api.post(URL, BODY, format="json")
-    assert response.status_code == 502
-    assert response.json()["code"] == "teamviewer_unavailable"
+    assert_error(response, status=502, code="teamviewer_unavailable")
     assert not Session.objects.visible().exists()

@@ -10,17 +10,19 @@ from csm_teamviewer import crypto
 from sessions_app.models import Session
 from sessions_app.serializers import SessionSerializer
 from sessions_app.session_body import session_data, session_list_data, session_list_values
+from tests.asserts import assert_error
+from tests.factories import SessionFactory
 
-from .conftest import API, make_session
+from .conftest import API
 
 URL = f"{API}/sessions/"
 
 
 def test_list_filters_by_incident_and_state_newest_first(api, agent, other_agent):
     now = timezone.now()
-    older = make_session(agent, created_at=now - timedelta(hours=2), state="closed", code="s10-000-001")
-    newer = make_session(other_agent, created_at=now - timedelta(hours=1), code="s10-000-002")
-    make_session(agent, incident_id="INC-OTHER", code="s10-000-003")
+    older = SessionFactory(agent=agent, created_at=now - timedelta(hours=2), state="closed", code="s10-000-001")
+    newer = SessionFactory(agent=other_agent, created_at=now - timedelta(hours=1), code="s10-000-002")
+    SessionFactory(agent=agent, incident_id="INC-OTHER", code="s10-000-003")
     body = api.get(URL, {"incident_id": "INC-1001"}).json()
     assert body["count"] == 2
     assert [s["id"] for s in body["results"]] == [str(newer.pk), str(older.pk)]
@@ -29,27 +31,27 @@ def test_list_filters_by_incident_and_state_newest_first(api, agent, other_agent
 
 
 def test_list_never_shows_a_reservation_still_being_created(api, agent):
-    make_session(agent, state=Session.State.CREATING, code="")
+    SessionFactory(agent=agent, state=Session.State.CREATING, code="")
     assert api.get(URL).json()["count"] == 0
 
 
 def test_other_agents_sessions_are_listed_without_their_supporter_link(api, agent, other_agent):
-    make_session(agent, code="s10-000-001")
-    make_session(other_agent, code="s10-000-002")
+    SessionFactory(agent=agent, code="s10-000-001")
+    SessionFactory(agent=other_agent, code="s10-000-002")
     links = {s["code"]: s["supporter_link"] for s in api.get(URL).json()["results"]}
     assert links["s10-000-001"].startswith("https://start.teamviewer.test/")
     assert links["s10-000-002"] is None
 
 
 def test_staff_see_every_supporter_link(staff_api, agent, other_agent):
-    make_session(agent, code="s10-000-001")
-    make_session(other_agent, code="s10-000-002")
+    SessionFactory(agent=agent, code="s10-000-001")
+    SessionFactory(agent=other_agent, code="s10-000-002")
     assert all(s["supporter_link"] for s in staff_api.get(URL).json()["results"])
 
 
 def test_list_is_paginated(api, agent):
     for number in range(5):
-        make_session(agent, incident_id=f"INC-{number}", code=f"s10-000-00{number}")
+        SessionFactory(agent=agent, incident_id=f"INC-{number}", code=f"s10-000-00{number}")
     page = api.get(URL, {"limit": 2, "offset": 2}).json()
     assert page["count"] == 5
     assert len(page["results"]) == 2
@@ -71,7 +73,7 @@ def test_list_is_paginated(api, agent):
 )
 def test_every_page_tells_the_whole_count_and_its_links(api, agent, params, count, shown, links):
     for number in range(5):
-        make_session(agent, incident_id=f"INC-{number}", code=f"s10-000-00{number}")
+        SessionFactory(agent=agent, incident_id=f"INC-{number}", code=f"s10-000-00{number}")
     body = api.get(URL, params).json()
     assert (body["count"], len(body["results"])) == (count, shown)
     assert (bool(body["next"]), bool(body["previous"])) == links
@@ -90,15 +92,14 @@ def test_every_page_tells_the_whole_count_and_its_links(api, agent, params, coun
     ],
 )
 def test_bad_pagination_parameters_are_400_naming_them(api, agent, params, field):
-    make_session(agent)
+    SessionFactory(agent=agent)
     response = api.get(URL, params)
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert_error(response, status=400, code="invalid")
     assert field in response.json()["errors"]
 
 
 def test_empty_filters_mean_no_filter(api, agent):
-    make_session(agent)
+    SessionFactory(agent=agent)
     assert api.get(URL, {"incident_id": "", "state": "", "limit": "", "offset": ""}).json()["count"] == 1
 
 
@@ -113,8 +114,7 @@ def test_empty_filters_mean_no_filter(api, agent):
 )
 def test_invalid_list_filters_are_400_naming_the_field(api, params, field):
     response = api.get(URL, params)
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert_error(response, status=400, code="invalid")
     assert field in response.json()["errors"]
 
 
@@ -122,7 +122,7 @@ def test_the_list_makes_a_fixed_number_of_queries_however_many_sessions(
     api, agent, other_agent, django_assert_max_num_queries
 ):
     for number in range(30):
-        make_session(agent if number % 2 else other_agent, incident_id=f"INC-{number}", code=f"s{number}")
+        SessionFactory(agent=agent if number % 2 else other_agent, incident_id=f"INC-{number}", code=f"s{number}")
     api.get(URL)  # the key's last-used time is written once a minute: not in the count below
     with django_assert_max_num_queries(2):  # the key with its agent, the page (no COUNT: it all fits)
         response = api.get(URL, {"limit": 30})
@@ -148,12 +148,11 @@ def test_detail_of_another_agents_session_hides_the_supporter_link(other_api, op
 )
 def test_unknown_or_malformed_session_ids_are_404_not_found(api, session_id):
     response = api.get(f"{URL}{session_id}/")
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert_error(response, status=404, code="not_found")
 
 
 def test_a_reservation_has_no_detail(api, agent):
-    reservation = make_session(agent, state=Session.State.CREATING, code="")
+    reservation = SessionFactory(agent=agent, state=Session.State.CREATING, code="")
     assert api.get(f"{URL}{reservation.pk}/").status_code == 404
 
 
@@ -163,8 +162,8 @@ def test_the_hand_built_body_is_what_drf_renders_of_the_declared_fields(
     request, agent, zone, viewer, settings
 ):
     settings.TIME_ZONE = zone
-    session = make_session(
-        agent, state="closed", closed_at=timezone.now(), email_status="sent", email_sent_at=timezone.now()
+    session = SessionFactory(
+        agent=agent, state="closed", closed_at=timezone.now(), email_status="sent", email_sent_at=timezone.now()
     )
     seen_by = request.getfixturevalue(viewer) if viewer else None
     declared = serializers.Serializer.to_representation(
@@ -180,7 +179,7 @@ def test_the_hand_built_body_is_what_drf_renders_of_the_declared_fields(
 
 def test_the_list_decrypts_only_the_supporter_links_it_shows(api, agent, other_agent, monkeypatch):
     for number in range(6):
-        make_session(agent if number % 2 else other_agent, incident_id=f"INC-{number}", code=f"s{number}")
+        SessionFactory(agent=agent if number % 2 else other_agent, incident_id=f"INC-{number}", code=f"s{number}")
     opened = []
     decrypt = crypto.decrypt
     monkeypatch.setattr(crypto, "decrypt", lambda text: opened.append(text) or decrypt(text))

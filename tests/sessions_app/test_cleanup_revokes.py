@@ -11,9 +11,8 @@ from django.core.management import call_command
 from sessions_app import tasks
 from sessions_app.services.cleanup import sessions_cleanup
 from tests.conftest import TV_API
+from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import TeamViewerToken
-
-from .conftest import make_token
 
 REVOKE_URL = f"{TV_API}/oauth2/revoke"
 
@@ -23,8 +22,8 @@ def deactivate_in_bulk(*agents) -> None:
 
 
 def test_cleanup_revokes_a_deactivated_agents_token_and_counts_it(agent, other_agent, tv):
-    make_token(agent, access="tv-access-gone-agent")
-    make_token(other_agent)  # active: kept, TeamViewer not asked
+    TeamViewerTokenFactory(agent=agent, access_token="tv-access-gone-agent")
+    TeamViewerTokenFactory(agent=other_agent)  # active: kept, TeamViewer not asked
     deactivate_in_bulk(agent)
     revoke = tv.post(REVOKE_URL, status=204)
 
@@ -36,7 +35,7 @@ def test_cleanup_revokes_a_deactivated_agents_token_and_counts_it(agent, other_a
 
 
 def test_a_revoke_teamviewer_refuses_now_is_left_for_the_next_run(agent, tv):
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     deactivate_in_bulk(agent)
     tv.post(REVOKE_URL, status=503)
 
@@ -49,7 +48,7 @@ def test_a_revoke_teamviewer_refuses_now_is_left_for_the_next_run(agent, tv):
 
 
 def test_the_log_line_reports_the_revoked_tokens(agent, tv, caplog):
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     deactivate_in_bulk(agent)
     tv.post(REVOKE_URL, status=204)
 
@@ -61,7 +60,7 @@ def test_the_log_line_reports_the_revoked_tokens(agent, tv, caplog):
 
 
 def test_the_command_prints_the_revoked_tokens(agent, tv):
-    make_token(agent)
+    TeamViewerTokenFactory(agent=agent)
     deactivate_in_bulk(agent)
     tv.post(REVOKE_URL, status=204)
     out = StringIO()

@@ -21,6 +21,7 @@ from sessions_app.services.launch import (
     launch_link_redeem,
     launch_links_purge,
 )
+from tests.factories import AgentFactory
 
 from .conftest import API, client_for
 
@@ -194,8 +195,8 @@ def test_the_purge_deletes_expired_links_and_keeps_live_ones(agent):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_many_tabs_racing_for_one_link_sign_in_exactly_once(requires_postgres, django_user_model):
-    agent = django_user_model.objects.create_user(username="agent.race")
+def test_many_tabs_racing_for_one_link_sign_in_exactly_once(requires_postgres):
+    agent = AgentFactory(username="agent.race")
     token = token_of(launch_link_create(agent=agent, incident_id="INC-1001"))
     outcomes: list[str] = []
     start = threading.Barrier(20)

@@ -18,8 +18,7 @@ from sessions_app.lifecycle import (
     stale_age,
 )
 from sessions_app.models import Session
-
-from .conftest import make_session
+from tests.factories import SessionFactory
 
 HOUR = timedelta(hours=1)
 
@@ -29,7 +28,7 @@ def _incidents(queryset) -> list[str]:
 
 
 def test_a_move_wins_once_and_a_second_writer_learns_it_lost(agent):
-    session = make_session(agent)
+    session = SessionFactory(agent=agent)
     late = Session.objects.get(pk=session.pk)  # another writer's copy, read before the close
 
     assert session_mark_closed(session) is True
@@ -42,26 +41,26 @@ def test_a_move_wins_once_and_a_second_writer_learns_it_lost(agent):
 
 
 def test_only_the_moves_in_the_table_happen(agent):
-    reservation = make_session(agent, state=Session.State.CREATING, code="")
-    active = make_session(agent, incident_id="INC-2", state=Session.State.ACTIVE)
+    reservation = SessionFactory(agent=agent, state=Session.State.CREATING, code="")
+    active = SessionFactory(agent=agent, incident_id="INC-2", state=Session.State.ACTIVE)
 
     assert session_mark_closed(reservation) is False  # no code yet: nothing to close
     assert session_mark_active(active) is False  # already active
     assert session_mark_uncertain(active) is False  # only a reservation becomes uncertain
-    assert session_mark_active(make_session(agent, incident_id="INC-3")) is True
+    assert session_mark_active(SessionFactory(agent=agent, incident_id="INC-3")) is True
 
 
 def test_the_sets_everyone_asks_for(agent):
     now = timezone.now()
-    make_session(agent, incident_id="open", valid_until=now + HOUR)
-    make_session(agent, incident_id="active-past", state=Session.State.ACTIVE, valid_until=now - HOUR)
-    make_session(agent, incident_id="claimed-past", valid_until=now - HOUR, cleanup_lease_until=now + HOUR)
-    make_session(agent, incident_id="no-code", code="", valid_until=now + HOUR)
-    make_session(agent, incident_id="creating", state=Session.State.CREATING, code="")
+    SessionFactory(agent=agent, incident_id="open", valid_until=now + HOUR)
+    SessionFactory(agent=agent, incident_id="active-past", state=Session.State.ACTIVE, valid_until=now - HOUR)
+    SessionFactory(agent=agent, incident_id="claimed-past", valid_until=now - HOUR, cleanup_lease_until=now + HOUR)
+    SessionFactory(agent=agent, incident_id="no-code", code="", valid_until=now + HOUR)
+    SessionFactory(agent=agent, incident_id="creating", state=Session.State.CREATING, code="")
     old = now - stale_age() - HOUR
-    make_session(agent, incident_id="dead", state=Session.State.CREATING, code="", created_at=old)
-    make_session(agent, incident_id="uncertain", state=Session.State.UNCERTAIN, code="")
-    make_session(agent, incident_id="closed", state=Session.State.CLOSED, closed_at=now - timedelta(days=40))
+    SessionFactory(agent=agent, incident_id="dead", state=Session.State.CREATING, code="", created_at=old)
+    SessionFactory(agent=agent, incident_id="uncertain", state=Session.State.UNCERTAIN, code="")
+    SessionFactory(agent=agent, incident_id="closed", state=Session.State.CLOSED, closed_at=now - timedelta(days=40))
     sessions = Session.objects
 
     assert _incidents(sessions.live()) == ["active-past", "claimed-past", "no-code", "open"]
@@ -75,13 +74,13 @@ def test_the_sets_everyone_asks_for(agent):
 
 
 def test_an_uncertain_create_past_its_lifetime_has_nothing_left_to_settle(agent):
-    make_session(agent, state=Session.State.UNCERTAIN, code="", valid_until=timezone.now() - HOUR)
+    SessionFactory(agent=agent, state=Session.State.UNCERTAIN, code="", valid_until=timezone.now() - HOUR)
 
     assert not Session.objects.unsettled(timezone.now()).exists()
 
 
 def test_a_dead_reservation_becomes_uncertain_and_frees_its_pair(agent):
-    dead = make_session(agent, state=Session.State.CREATING, code="")
+    dead = SessionFactory(agent=agent, state=Session.State.CREATING, code="")
     assert reservation_mark_stale(dead) is False  # its create may still be running
     Session.objects.filter(pk=dead.pk).update(created_at=timezone.now() - stale_age() - HOUR)
 
@@ -128,8 +127,8 @@ def test_the_upgrade_keeps_the_audits_unsettled_creates_as_uncertain_rows(agent,
 def test_the_pairs_quick_check_agrees_with_unsettled(agent, other_agent, state, old, lifetime_left):
     now = timezone.now()
     created_at = now - stale_age() - HOUR if old else now
-    make_session(agent, incident_id="INC-1", state=state, created_at=created_at, valid_until=now + lifetime_left)
-    make_session(other_agent, incident_id="INC-1", state="uncertain")  # another agent's: not this pair's
+    SessionFactory(agent=agent, incident_id="INC-1", state=state, created_at=created_at, valid_until=now + lifetime_left)
+    SessionFactory(agent=other_agent, incident_id="INC-1", state="uncertain")  # another agent's: not this pair's
 
     quick = Session.objects.pair_is_unsettled(agent_id=agent.pk, incident_id="INC-1", now=now)
 

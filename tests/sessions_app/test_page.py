@@ -1,4 +1,5 @@
-"""The incident page and its session list, as HTML (the buttons are in test_page_buttons.py)."""
+"""The incident page and its session list, as HTML (the buttons are in test_page_buttons.py and
+test_page_create.py, the refreshing list in test_page_list_refresh.py)."""
 
 from __future__ import annotations
 
@@ -6,105 +7,24 @@ import html
 import json
 import re
 from datetime import timedelta
-from urllib.parse import quote
 
-import pytest
-import requests
-from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
-from responses import matchers
 
-from sessions_app.models import AuditEvent, Session
+from sessions_app.models import Session
+from tests.factories import SessionFactory
 
-from .conftest import TV_SESSIONS, make_session, tv_session_body
-
-PAGE = "/incidents/INC-1001/"
-LIST = "/incidents/INC-1001/sessions/"
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    # The list asks TeamViewer about a session at most once per interval, remembered in the cache.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
-def text_of(response) -> str:
-    return response.content.decode()
-
-
-# --- who may see it ---------------------------------------------------------------------------
-
-
-def test_an_anonymous_visitor_is_sent_to_sign_in_with_the_page_as_next_and_sees_no_session(client, open_session):
-    response = client.get(PAGE + "?requester_name=Hanako")
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=" + quote("/incidents/INC-1001/?requester_name=Hanako", safe="/")
-    sign_in = client.get(response["Location"])
-    assert sign_in.status_code == 200
-    assert open_session.code not in text_of(sign_in)
-    assert 'name="next" value="/incidents/INC-1001/?requester_name=Hanako"' in text_of(sign_in)
-
-
-def test_the_list_fragment_answers_401_to_an_anonymous_script(client, open_session):
-    response = client.get(LIST)
-    assert response.status_code == 401
-    assert 'data-code="not_authenticated"' in text_of(response)
-    assert response["HX-Retarget"] == "#message"
-    assert open_session.code not in text_of(response)
-
-
-@pytest.fixture
-def admin_with_password(db):
-    return get_user_model().objects.create_user(username="admin.kato", password="a long pass phrase 42", is_staff=True)
-
-
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/incidents/", "http:/\\evil.example"])
-def test_signing_in_never_follows_next_to_another_site(client, admin_with_password, target):
-    response = client.post(
-        "/accounts/login/",
-        {"username": "admin.kato", "password": "a long pass phrase 42", "next": target},
-    )
-    assert response.status_code == 302
-    assert response["Location"] == "/"
-
-
-def test_signing_in_follows_next_back_to_the_incident_page(client, admin_with_password):
-    response = client.post(
-        "/accounts/login/",
-        {"username": "admin.kato", "password": "a long pass phrase 42", "next": PAGE + "?requester_name=Hanako"},
-    )
-    assert response["Location"] == PAGE + "?requester_name=Hanako"
-    assert client.get(PAGE).status_code == 200
-
-
-def test_a_wrong_password_shows_the_error_and_signs_nobody_in(client, admin_with_password):
-    response = client.post("/accounts/login/", {"username": "admin.kato", "password": "wrong", "next": PAGE})
-    assert response.status_code == 200
-    assert 'role="alert"' in text_of(response)
-    assert client.get(PAGE).status_code == 302
-
-
-# --- what it shows ----------------------------------------------------------------------------
+from .page_client import LIST, PAGE, text_of
 
 
 def test_the_page_lists_the_incidents_sessions_newest_first_with_a_labelled_state(signed_in, agent, other_agent):
-    make_session(agent, code="s11-111-111", state=Session.State.CLOSED, closed_at=timezone.now(),
+    SessionFactory(agent=agent, code="s11-111-111", state=Session.State.CLOSED, closed_at=timezone.now(),
                  created_at=timezone.now() - timedelta(hours=2))
-    make_session(other_agent, code="s22-222-222", state=Session.State.ACTIVE,
+    SessionFactory(agent=other_agent, code="s22-222-222", state=Session.State.ACTIVE,
                  created_at=timezone.now() - timedelta(hours=1))
-    make_session(agent, code="s33-333-333")
-    make_session(agent, code="s44-444-444", incident_id="INC-9999")
+    SessionFactory(agent=agent, code="s33-333-333")
+    SessionFactory(agent=agent, code="s44-444-444", incident_id="INC-9999")
     page = text_of(signed_in.get(PAGE))
     codes = re.findall(r'class="session-code" id="code-[^"]+">([^<]+)<', page)
     assert codes == ["s33-333-333", "s22-222-222", "s11-111-111"]
@@ -132,8 +52,8 @@ def test_the_create_form_is_prefilled_from_the_query_string_and_escaped(signed_i
 
 
 def test_every_fact_of_a_session_is_escaped_in_the_list(signed_in, agent):
-    make_session(
-        agent,
+    SessionFactory(
+        agent=agent,
         state=Session.State.CLOSED,
         closed_at=timezone.now(),
         requester_name='<b>"Hanako"</b>',
@@ -174,12 +94,12 @@ def test_the_sessions_agent_gets_join_email_and_close(signed_in, open_session):
 
 
 def test_a_sent_invitation_offers_a_resend(signed_in, agent):
-    make_session(agent, email_status=Session.EmailStatus.SENT, email_sent_at=timezone.now())
+    SessionFactory(agent=agent, email_status=Session.EmailStatus.SENT, email_sent_at=timezone.now())
     assert "Resend email" in text_of(signed_in.get(PAGE))
 
 
 def test_a_session_without_a_requester_email_asks_for_an_address_beside_send(signed_in, agent):
-    session = make_session(agent, requester_email="")
+    session = SessionFactory(agent=agent, requester_email="")
     page = text_of(signed_in.get(PAGE))
     assert f'<input type="email" id="to-{session.pk}" name="to"' in page
 
@@ -205,7 +125,7 @@ def test_no_page_ever_carries_the_supporter_link(signed_in, open_session):
 
 
 def test_a_live_session_past_its_lifetime_shows_expired_with_close_only(signed_in, agent):
-    session = make_session(agent, valid_until=timezone.now() - timedelta(minutes=1))
+    session = SessionFactory(agent=agent, valid_until=timezone.now() - timedelta(minutes=1))
     page = text_of(signed_in.get(PAGE))
     assert '<span class="badge badge-expired">' in page and "Expired" in page
     assert f'id="close-{session.pk}"' in page
@@ -213,7 +133,7 @@ def test_a_live_session_past_its_lifetime_shows_expired_with_close_only(signed_i
 
 
 def test_closed_sessions_offer_no_actions(signed_in, agent):
-    make_session(agent, state=Session.State.CLOSED, closed_at=timezone.now())
+    SessionFactory(agent=agent, state=Session.State.CLOSED, closed_at=timezone.now())
     assert not re.search(r"/(join|email|close)/", text_of(signed_in.get(PAGE)))
 
 
@@ -269,114 +189,3 @@ def test_the_buttons_send_the_csrf_token_the_page_gives_them_in_a_header(agent, 
 
 def test_an_incident_id_with_a_control_character_is_not_found(signed_in):
     assert signed_in.get("/incidents/INC%00/").status_code == 404
-
-
-# --- the list refreshing itself: TeamViewer asked about live sessions -------------------------
-
-
-def tv_get(tv, session: Session, **body) -> None:
-    tv.get(
-        f"{TV_SESSIONS}/{session.code}",
-        json=tv_session_body(session.code, **body),
-        match=[matchers.header_matcher({"Authorization": "Bearer tv-access-agent.smith"})],
-    )
-
-
-def test_the_list_shows_the_customer_connected_once_teamviewer_says_they_are_online(
-    signed_in, open_session, tv, tv_token
-):
-    tv_get(tv, open_session, online=True)
-    response = signed_in.get(LIST)
-    assert response.status_code == 200
-    assert '<span class="badge badge-active">' in text_of(response)
-    open_session.refresh_from_db()
-    assert open_session.state == Session.State.ACTIVE
-    event = AuditEvent.objects.get(action=AuditEvent.Action.SYNC)
-    assert (event.session, event.outcome) == (open_session, "active")
-
-
-def test_another_agents_view_asks_with_the_sessions_agents_token(client, other_agent, open_session, tv, tv_token):
-    client.force_login(other_agent)
-    tv_get(tv, open_session, online=True)
-    assert '<span class="badge badge-active">' in text_of(client.get(LIST))
-
-
-def test_teamviewer_is_asked_about_a_session_at_most_once_per_interval(signed_in, open_session, tv, tv_token):
-    tv_get(tv, open_session, online=False)
-    signed_in.get(LIST)
-    signed_in.get(LIST)
-    assert len(tv.calls) == 1
-    assert Session.objects.get().state == Session.State.OPEN
-
-
-def test_a_session_closed_at_teamviewer_shows_closed(signed_in, open_session, tv, tv_token):
-    tv_get(tv, open_session, state="closed")
-    assert '<span class="badge badge-closed">' in text_of(signed_in.get(LIST))
-    open_session.refresh_from_db()
-    assert open_session.state == Session.State.CLOSED and open_session.closed_at is not None
-
-
-def test_a_customer_who_left_again_still_counts_as_connected(signed_in, agent, tv, tv_token):
-    session = make_session(agent, state=Session.State.ACTIVE)
-    tv_get(tv, session, online=False)
-    signed_in.get(LIST)
-    assert Session.objects.get().state == Session.State.ACTIVE
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [{"status": 503}, {"status": 429, "headers": {"Retry-After": "30"}}, {"body": requests.ConnectionError()}],
-)
-def test_teamviewer_failing_to_answer_leaves_the_state_as_it_was(signed_in, open_session, tv, tv_token, answer):
-    tv.get(f"{TV_SESSIONS}/{open_session.code}", **answer)
-    response = signed_in.get(LIST)
-    assert response.status_code == 200
-    assert '<span class="badge badge-open">' in text_of(response)
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.SYNC).exists()
-
-
-def test_without_a_teamviewer_token_the_list_shows_what_it_knows(signed_in, open_session, tv):
-    response = signed_in.get(LIST)
-    assert response.status_code == 200 and open_session.code in text_of(response)
-    assert len(tv.calls) == 0
-
-
-def test_closed_and_expired_sessions_are_never_asked_about(signed_in, agent, tv, tv_token):
-    make_session(agent, state=Session.State.CLOSED, code="s11-111-111")
-    make_session(agent, valid_until=timezone.now() - timedelta(minutes=1), code="s22-222-222")
-    signed_in.get(LIST)
-    assert len(tv.calls) == 0
-
-
-def test_the_list_polls_at_the_sync_interval_while_a_session_is_live(signed_in, open_session, settings):
-    settings.SESSION_SYNC_SECONDS = 7
-    page = text_of(signed_in.get(PAGE))
-    assert 'hx-trigger="every 7s, teamviewer-login-done from:body"' in page
-    assert f"/incidents/INC-1001/sessions/?waiting={open_session.pk}" in page
-
-
-def test_the_list_stops_polling_once_no_session_is_live(signed_in, agent, tv, tv_token):
-    session = make_session(agent, state=Session.State.CLOSED, closed_at=timezone.now())
-    listed = text_of(signed_in.get(LIST))
-    assert 'hx-trigger="teamviewer-login-done from:body"' in listed and "every " not in listed
-    assert session.code in listed
-
-
-def test_a_customer_the_page_showed_waiting_is_announced_once_connected(signed_in, open_session, tv, tv_token):
-    tv_get(tv, open_session, online=True)
-    listed = text_of(signed_in.get(f"{LIST}?waiting={open_session.pk}", HTTP_ACCEPT_LANGUAGE="ja"))
-    assert '<div id="message" hx-swap-oob="innerHTML">' in listed
-    assert f"お客様がセッション {open_session.code}" in listed
-
-
-def test_a_customer_already_shown_connected_is_not_announced_again(signed_in, agent, tv, tv_token):
-    session = make_session(agent, state=Session.State.ACTIVE)
-    tv_get(tv, session, online=True)
-    listed = text_of(signed_in.get(LIST))
-    assert '<span class="badge badge-active">' in listed and 'id="message"' not in listed
-
-
-@pytest.mark.parametrize("waiting", ["x" * 5000, ",,,", "%00", "00000000-0000-0000-0000-000000000000"])
-def test_whatever_the_poll_names_as_waiting_the_list_answers(signed_in, open_session, waiting):
-    response = signed_in.get(LIST, {"waiting": waiting})
-    assert response.status_code == 200 and open_session.code in text_of(response)

@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from django.test import Client
 
 from sessions_app.services.launch import launch_link_create
-from tokens_app.models import LoginFlow
+from tests.factories import LoginFlowFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "/incidents/INC-1001/"
@@ -24,12 +24,6 @@ CSM = "https://csm.example.com"
 def directives(response) -> dict[str, list[str]]:
     policy = response["Content-Security-Policy"]
     return {part.split()[0]: part.split()[1:] for part in (p.strip() for p in policy.split(";")) if part}
-
-
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
 
 
 def test_the_incident_page_may_be_framed_by_csms_origins_only(signed_in, settings):
@@ -79,7 +73,7 @@ def test_every_other_page_refuses_every_frame(client, db, settings, path):
 
 
 def test_the_oauth_pages_refuse_every_frame(client, agent, db):
-    flow = LoginFlow.objects.create(agent=agent)
+    flow = LoginFlowFactory(agent=agent)
     for response in (client.get(f"/oauth/teamviewer/start/{flow.flow_id}/"), client.get("/oauth/teamviewer/callback/")):
         assert response["X-Frame-Options"] == "DENY"
         assert directives(response)["frame-ancestors"] == ["'none'"]
@@ -107,7 +101,7 @@ def test_the_incident_page_keeps_its_link_to_the_sign_in_pop_up(signed_in):
 
 
 def test_the_pop_ups_pages_opt_out_of_opener_isolation(client, agent):
-    flow = LoginFlow.objects.create(agent=agent)
+    flow = LoginFlowFactory(agent=agent)
     start = client.get(f"/oauth/teamviewer/start/{flow.flow_id}/")
     callback = client.get("/oauth/teamviewer/callback/?state=x&code=y")
     sandbox_login = client.get(start["Location"].split(":8000", 1)[-1])

@@ -12,9 +12,10 @@ from csm_teamviewer.errors import TeamViewerUnavailable
 from sessions_app.models import AuditEvent, Session
 from sessions_app.services import create
 from sessions_app.services.create import SessionRequest, session_create
+from tests.factories import SessionFactory
 from tokens_app.teamviewer import RemoteSession
 
-from .conftest import API, TV_SESSIONS, make_session, tv_session_body
+from .conftest import API, TV_SESSIONS, tv_session_body
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def no_sleep(monkeypatch):
 
 
 def _reservation(agent, **fields) -> Session:
-    return make_session(agent, state=Session.State.CREATING, code="", incident_id="INC-9", **fields)
+    return SessionFactory(agent=agent, state=Session.State.CREATING, code="", incident_id="INC-9", **fields)
 
 
 def test_a_create_meeting_a_reservation_waits_for_it_and_returns_that_session(agent, tv, tv_token, no_sleep):
@@ -55,7 +56,7 @@ def test_when_the_awaited_reservation_vanishes_the_create_tries_once_more(agent,
 
 
 def test_a_live_session_past_its_lifetime_is_expired_and_a_new_one_made(agent, tv, tv_token):
-    old = make_session(agent, incident_id="INC-9", valid_until=timezone.now() - timedelta(minutes=1))
+    old = SessionFactory(agent=agent, incident_id="INC-9", valid_until=timezone.now() - timedelta(minutes=1))
     tv.post(TV_SESSIONS, json=tv_session_body())
     session, created = session_create(agent=agent, session_request=SessionRequest("INC-9", send_email=False))
     assert created is True

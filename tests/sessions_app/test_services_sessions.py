@@ -12,13 +12,14 @@ from sessions_app.services.sessions import (
     session_email,
     session_join,
 )
+from tests.factories import SessionFactory
 from tokens_app import pending_actions
 
-from .conftest import TV_SESSIONS, make_session, tv_session_body
+from .conftest import TV_SESSIONS, tv_session_body
 
 
 def test_a_reservation_cannot_be_closed_or_joined(agent):
-    reservation = make_session(agent, state=Session.State.CREATING, code="")
+    reservation = SessionFactory(agent=agent, state=Session.State.CREATING, code="")
     with pytest.raises(SessionBeingCreated):
         session_close(session=reservation, actor=agent, via="admin")
     with pytest.raises(SessionBeingCreated):
@@ -28,11 +29,11 @@ def test_a_reservation_cannot_be_closed_or_joined(agent):
 
 def test_join_by_another_agent_is_refused(agent, other_agent):
     with pytest.raises(PermissionDenied):
-        session_join(session=make_session(agent), actor=other_agent, via="api")
+        session_join(session=SessionFactory(agent=agent), actor=other_agent, via="api")
 
 
 def test_email_records_who_asked_and_to_whom(agent, other_agent):
-    session = make_session(agent)
+    session = SessionFactory(agent=agent)
     email = session_email(session=session, actor=other_agent, to=" boss@example.com ", via="admin")
     assert (email.to, email.requested_by) == ("boss@example.com", other_agent)
     event = AuditEvent.objects.get()

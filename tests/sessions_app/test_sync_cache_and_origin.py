@@ -9,8 +9,9 @@ import pytest
 from sessions_app import tasks
 from sessions_app.models import AuditEvent, Session
 from sessions_app.services.sync import sessions_sync, sessions_sync_batch
+from tests.factories import SessionFactory, TeamViewerTokenFactory
 
-from .conftest import TV_SESSIONS, make_session, make_token, tv_session_body
+from .conftest import TV_SESSIONS, tv_session_body
 
 # A Redis cache nobody listens on: every call raises (connection refused), as when Redis is down.
 DOWN_REDIS = {
@@ -24,8 +25,8 @@ def cache_down(settings):
 
 
 def test_the_session_list_still_answers_when_the_cache_is_down(client, agent, tv, cache_down, caplog):
-    make_token(agent)
-    session = make_session(agent)
+    TeamViewerTokenFactory(agent=agent)
+    session = SessionFactory(agent=agent)
     client.force_login(agent)
 
     with caplog.at_level(logging.WARNING, logger="sessions_app.cache_fallback"):
@@ -39,8 +40,8 @@ def test_the_session_list_still_answers_when_the_cache_is_down(client, agent, tv
 
 
 def test_the_periodic_sync_skips_its_run_when_the_cache_is_down(agent, tv, cache_down):
-    make_token(agent)
-    make_session(agent)
+    TeamViewerTokenFactory(agent=agent)
+    SessionFactory(agent=agent)
 
     assert sessions_sync_batch(limit=10, rate_limit=0) == 0
     assert len(tv.calls) == 0
@@ -52,8 +53,8 @@ def sync_event() -> AuditEvent:
 
 
 def test_changes_found_by_the_periodic_sync_are_audited_as_the_sync(agent, tv):
-    make_token(agent)
-    session = make_session(agent)
+    TeamViewerTokenFactory(agent=agent)
+    session = SessionFactory(agent=agent)
     tv.get(f"{TV_SESSIONS}/{session.code}", json=tv_session_body(session.code, online=True))
 
     assert tasks.sync_session_states.run() == 1
@@ -62,8 +63,8 @@ def test_changes_found_by_the_periodic_sync_are_audited_as_the_sync(agent, tv):
 
 
 def test_changes_found_for_the_incident_page_are_audited_as_the_page(agent, tv):
-    make_token(agent)
-    session = make_session(agent)
+    TeamViewerTokenFactory(agent=agent)
+    session = SessionFactory(agent=agent)
     tv.get(f"{TV_SESSIONS}/{session.code}", json=tv_session_body(session.code, state="Closed"))
 
     assert sessions_sync(sessions=[session]) == [session]

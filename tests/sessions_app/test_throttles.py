@@ -14,6 +14,7 @@ from redis import Redis
 
 from sessions_app.services.api_keys import api_key_create
 from sessions_app.throttles import AgentThrottle
+from tests.asserts import assert_page_error
 from tests.security.conftest import Browser
 from tests.sessions_app.conftest import API, client_for
 from tests.test_settings import _manage
@@ -82,8 +83,7 @@ def test_the_incident_pages_buttons_spend_the_same_agent_budget(api, agent, open
     with time_machine.travel(NOON, tick=False):
         assert _statuses(api, 2) == [200, 200]
         response = Browser(agent).post(f"/incidents/INC-1001/sessions/{open_session.pk}/join/")
-    assert response.status_code == 429
-    assert 'data-code="throttled"' in response.content.decode()
+    assert_page_error(response, status=429, code="throttled")
     assert response["Retry-After"] == "50" and "Try again in 50 seconds." in response.content.decode()
 
 
