@@ -1,4 +1,4 @@
-"""The admin for the people who run the service: sessions, API keys, audit, the email outbox.
+"""The admin for the people who run the service: sessions, API keys, the email outbox.
 
 Everything here is read-only except API key names and the invitation wording; changes go through
 the same services as the REST API (close, resend, retry, revoke), so they are audited alike.
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from csm_teamviewer.errors import ServiceError
 
 from .invitation_placeholders import PLACEHOLDER_NAMES
-from .models import ApiKey, AuditEvent, InvitationEmail, InvitationTemplate, Session
+from .models import ApiKey, InvitationEmail, InvitationTemplate, Session
 from .services.api_keys import api_key_create, api_key_revoke
 from .services.emails import invitation_retry
 from .services.sessions import session_close, session_email
@@ -215,14 +215,3 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, _("%(count)d key(s) revoked.") % {"count": len(queryset)}, messages.SUCCESS)
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "action", "incident_id", "session_code", "actor", "outcome", "via")
-    list_filter = ("action", "outcome", "via")
-    search_fields = ("incident_id", "session_code", "actor__username")
-    list_select_related = ("actor",)
-    date_hierarchy = "at"
-    fields = ("at", "action", "actor", "incident_id", "session", "session_code", "outcome", "detail", "via")
-    readonly_fields = fields

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlparse
 from django.utils import timezone
 from responses import matchers
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
 from tokens_app.models import LoginFlow, TeamViewerToken
 from tokens_app.services import login_flow_begin, login_flow_complete
 

@@ -6,7 +6,8 @@ import pytest
 import requests
 from responses import matchers
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
 
 from .conftest import API, SESSION_FIELDS, TV_SESSIONS, make_session, tv_session_body
 

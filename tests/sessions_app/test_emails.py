@@ -16,9 +16,10 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection, transaction
 from django.utils import timezone
 
+from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.celery import app as celery_app
 from sessions_app import tasks
-from sessions_app.models import AuditEvent, InvitationEmail, InvitationTemplate, Session
+from sessions_app.models import InvitationEmail, InvitationTemplate, Session
 from sessions_app.services import emails
 from sessions_app.services.email_render import invitation_render
 from sessions_app.services.emails import (

@@ -17,7 +17,8 @@ from django.test import Client
 from django.utils import timezone
 from responses import matchers
 
-from sessions_app.models import AuditEvent, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import Session
 
 from .conftest import TV_SESSIONS, make_session, tv_session_body
 

@@ -12,7 +12,8 @@ import requests
 from django.test import Client
 from responses import matchers
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
 from tokens_app import pending_actions
 from tokens_app.models import LoginFlow
 
