@@ -36,7 +36,8 @@ def audit_record(
 ) -> AuditEvent:
     return AuditEvent.objects.create(
         action=action,
-        actor=actor,
+        # By id: callers hold an AbstractBaseUser; the field is typed with the concrete user model.
+        actor_id=actor.pk if actor is not None else None,
         incident_id=incident_id or (session.incident_id if session else ""),
         session_id=session.pk if session else None,
         session_code=session.code if session else "",
