@@ -293,7 +293,7 @@ def test_the_list_shows_the_customer_connected_once_teamviewer_says_they_are_onl
     open_session.refresh_from_db()
     assert open_session.state == Session.State.ACTIVE
     event = AuditEvent.objects.get(action=AuditEvent.Action.SYNC)
-    assert (event.session, event.outcome) == (open_session, "active")
+    assert (event.session_id, event.outcome) == (open_session.pk, "active")
 
 
 def test_another_agents_view_asks_with_the_sessions_agents_token(client, other_agent, open_session, tv, tv_token):
