@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.errors import ServiceError
+from csm_teamviewer.read_only_admin import ReadOnlyAdmin
 
 from .invitation_placeholders import PLACEHOLDER_NAMES
 from .models import ApiKey, InvitationEmail, InvitationTemplate, Session
@@ -23,19 +24,6 @@ from .services.emails import invitation_retry
 from .services.sessions import session_close, session_email
 
 VIA = "admin"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by staff with the view permission; never added, changed or deleted by hand."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 def _error_message(exc: ServiceError) -> str:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib import admin
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from csm_teamviewer.read_only_admin import ReadOnlyAdmin
 
 from .models import AuditEvent
 
@@ -15,7 +16,7 @@ SESSION_MODEL = "sessions_app.Session"
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "action", "incident_id", "session_code", "actor", "outcome", "via")
     list_filter = ("action", "outcome", "via")
     search_fields = ("incident_id", "session_code", "actor__username")
@@ -23,15 +24,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     fields = ("at", "action", "actor", "incident_id", "session", "session_code", "outcome", "detail", "via")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("session"))
     def session(self, event: AuditEvent) -> str:
