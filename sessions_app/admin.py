@@ -1,4 +1,4 @@
-"""The admin for the people who run the service: sessions, API keys, audit, the email outbox.
+"""The admin for the people who run the service: sessions, API keys, the email outbox.
 
 Everything here is read-only except API key names and the invitation wording; changes go through
 the same services as the REST API (close, resend, retry, revoke), so they are audited alike.
@@ -8,7 +8,7 @@ key is shown once, in the message that follows its creation.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -16,28 +16,16 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.errors import ServiceError
+from csm_teamviewer.read_only_admin import ReadOnlyAdmin
 from csm_teamviewer.signed_in import StaffRequest
 
 from .invitation_placeholders import PLACEHOLDER_NAMES
-from .models import ApiKey, AuditEvent, InvitationEmail, InvitationTemplate, Session
+from .models import ApiKey, InvitationEmail, InvitationTemplate, Session
 from .services.api_keys import api_key_create, api_key_revoke
 from .services.emails import invitation_retry
 from .services.sessions import session_close, session_email
 
 VIA = "admin"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by staff with the view permission; never added, changed or deleted by hand."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 def _error_message(exc: ServiceError) -> str:
@@ -217,14 +205,3 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, _("%(count)d key(s) revoked.") % {"count": len(queryset)}, messages.SUCCESS)
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "action", "incident_id", "session_code", "actor", "outcome", "via")
-    list_filter = ("action", "outcome", "via")
-    search_fields = ("incident_id", "session_code", "actor__username")
-    list_select_related = ("actor",)
-    date_hierarchy = "at"
-    fields = ("at", "action", "actor", "incident_id", "session", "session_code", "outcome", "detail", "via")
-    readonly_fields = fields

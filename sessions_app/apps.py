@@ -7,8 +7,7 @@ class SessionsAppConfig(AppConfig):
     verbose_name = _("TeamViewer sessions")
 
     def ready(self) -> None:
-        from . import login_actions, receivers
+        from . import login_actions
 
-        # tokens_app carries out "create" and "close" after a login, and tells the audit about logins.
+        # tokens_app carries out "create" and "close" after a login.
         login_actions.register_actions()
-        receivers.connect()

@@ -1,4 +1,4 @@
-"""The mApp's *TeamViewer Session* business object, its invitation emails, API keys and audit."""
+"""The mApp's *TeamViewer Session* business object, its invitation emails and API keys (the audit is in the shell)."""
 from __future__ import annotations
 
 import uuid
@@ -181,40 +181,6 @@ class InvitationTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_language_display()}: {self.subject}"
-
-
-class AuditEvent(models.Model):
-    """Who did what to which incident's session, when, and how it ended."""
-
-    class Action(models.TextChoices):
-        CREATE = "create", _("Create")
-        EMAIL = "email", _("Email")
-        JOIN = "join", _("Join as admin")
-        CLOSE = "close", _("Close")
-        LOGIN = "login", _("TeamViewer login")
-        DISCONNECT = "disconnect", _("TeamViewer disconnect")
-        EXPIRE = "expire", _("Expire (cleanup)")
-        SYNC = "sync", _("State sync")
-
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    incident_id = models.CharField(_("incident"), max_length=64, blank=True, default="", db_index=True)
-    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    session_code = models.CharField(_("session code"), max_length=32, blank=True, default="")
-    outcome = models.CharField(_("outcome"), max_length=64, default="ok")
-    detail = models.TextField(_("detail"), blank=True, default="")
-    via = models.CharField(_("via"), max_length=16, blank=True, default="")
-
-    class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.incident_id} {self.outcome}"
 
 
 class LaunchLink(models.Model):

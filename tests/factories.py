@@ -13,7 +13,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from sessions_app.models import ApiKey, AuditEvent, InvitationEmail, InvitationTemplate, LaunchLink, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import ApiKey, InvitationEmail, InvitationTemplate, LaunchLink, Session
 from tokens_app.models import LoginFlow, TeamViewerToken
 
 
@@ -95,10 +96,13 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AuditEvent
 
-    session = factory.SubFactory(SessionFactory)
+    class Params:
+        session = factory.SubFactory(SessionFactory)
+
     actor = factory.LazyAttribute(lambda event: event.session.agent if event.session else None)
     action = AuditEvent.Action.CREATE
     incident_id = factory.LazyAttribute(lambda event: event.session.incident_id if event.session else "")
+    session_id = factory.LazyAttribute(lambda event: event.session.pk if event.session else None)
     session_code = factory.LazyAttribute(lambda event: event.session.code if event.session else "")
 
 

@@ -15,12 +15,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.sandbox import faults
 from csm_teamviewer.sandbox import sessions as sandbox_sessions
 from csm_teamviewer.sandbox.models import Session as SandboxSession
 from csm_teamviewer.sandbox.models import Token as SandboxToken
 from csm_teamviewer.sandbox.oauth import hash_secret
-from sessions_app.models import AuditEvent, Session
+from sessions_app.models import Session
 from tests.factories import SessionFactory, TeamViewerTokenFactory
 from tests.workers import celery_env, wait_for
 

@@ -15,6 +15,8 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import (
     LoginFlowInvalid,
     ServiceError,
@@ -23,7 +25,7 @@ from csm_teamviewer.errors import (
     TeamViewerUnavailable,
 )
 
-from . import pending_actions, signals
+from . import pending_actions
 from .login_result import LoginResult
 from .models import LoginFlow, TeamViewerToken
 from .teamviewer import teamviewer_app, teamviewer_for
@@ -214,7 +216,8 @@ def login_flow_complete(*, state: str, code: str, browser_flow_id: str | None) -
         _finish(flow, LoginFlow.Status.FAILED, LoginResult.failed(exc))
         raise
     token_store(agent=flow.agent, token_set=token_set)
-    signals.login_completed.send(sender=LoginFlow, agent=flow.agent, flow=flow)
+    detail = f"resumes {flow.action}" if flow.action else ""
+    audit_record(action=AuditEvent.Action.LOGIN, actor=flow.agent, detail=detail, via="oauth")
     _finish(flow, LoginFlow.Status.COMPLETED, _run_pending_action(flow))
     return flow
 

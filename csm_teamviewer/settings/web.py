@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "csm_teamviewer.audit",
     "csm_teamviewer.sandbox",
     "tokens_app",
     "sessions_app",

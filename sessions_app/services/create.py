@@ -25,6 +25,8 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_failure, audit_record
 from csm_teamviewer.errors import (
     ServiceError,
     ServiceUnavailable,
@@ -43,8 +45,7 @@ from ..lifecycle import (
     session_mark_open,
     session_mark_uncertain,
 )
-from ..models import AuditEvent, Session
-from .audit import audit_failure, audit_record
+from ..models import Session
 from .emails import invitation_queue
 from .reconcile import sessions_reconcile
 

@@ -21,9 +21,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_record
+
 from ..leases import lease_free
-from ..models import AuditEvent, InvitationEmail, Session
-from .audit import audit_record
+from ..models import InvitationEmail, Session
 from .email_render import invitation_render
 
 logger = logging.getLogger(__name__)

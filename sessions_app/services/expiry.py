@@ -28,6 +28,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.errors import (
     ServiceError,
     TeamViewerLoginRequired,
@@ -38,7 +39,7 @@ from csm_teamviewer.errors import (
 from tokens_app.teamviewer import AuthorizedApi, teamviewer_for
 
 from ..lifecycle import State
-from ..models import AuditEvent, Session
+from ..models import Session
 from .pacing import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -266,7 +267,7 @@ def _audit(session: Session, outcome: str, *, at: datetime) -> AuditEvent:
         at=at,
         action=AuditEvent.Action.EXPIRE,
         incident_id=session.incident_id,
-        session=session,
+        session_id=session.pk,
         session_code=session.code,
         outcome=outcome,
         detail=DETAILS[outcome],

@@ -29,6 +29,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import (
     ServiceError,
     TeamViewerLoginRequired,
@@ -38,8 +40,7 @@ from csm_teamviewer.errors import (
 from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..lifecycle import session_mark_open
-from ..models import AuditEvent, Session
-from .audit import audit_record
+from ..models import Session
 
 logger = logging.getLogger(__name__)
 

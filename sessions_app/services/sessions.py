@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_failure, audit_record
 from csm_teamviewer.errors import (
     Invalid,
     PermissionDenied,
@@ -25,8 +27,7 @@ from tokens_app.services import login_required_error
 from tokens_app.teamviewer import teamviewer_for
 
 from ..lifecycle import FINISHED_STATES, INTERNAL_STATES, session_mark_closed
-from ..models import AuditEvent, InvitationEmail, Session
-from .audit import audit_failure, audit_record
+from ..models import InvitationEmail, Session
 from .emails import SUPPORTED_LANGUAGES, invitation_queue
 
 logger = logging.getLogger(__name__)

@@ -16,13 +16,14 @@ from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import ServiceError, TeamViewerNotFound
 from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..cache_fallback import cache_or
 from ..lifecycle import session_mark_active, session_mark_closed
-from ..models import AuditEvent, Session
-from .audit import audit_record
+from ..models import Session
 from .pacing import RateLimiter
 
 logger = logging.getLogger(__name__)

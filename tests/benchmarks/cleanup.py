@@ -120,7 +120,8 @@ def _seed(count: int) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from sessions_app.models import AuditEvent, Session
+    from csm_teamviewer.audit.models import AuditEvent
+    from sessions_app.models import Session
     from tokens_app.models import TeamViewerToken
 
     AuditEvent.objects.all().delete()

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.sandbox import faults
 from csm_teamviewer.sandbox.models import Session as SandboxSession
-from sessions_app.models import AuditEvent, Session
+from sessions_app.models import Session
 from tests.asserts import assert_error
 
 from .conftest import API, wait_until

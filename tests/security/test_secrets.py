@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from sessions_app.models import AuditEvent
+from csm_teamviewer.audit.models import AuditEvent
 from tests.conftest import TV_API, TV_CLIENT_SECRET
 from tests.factories import TeamViewerTokenFactory
 from tests.sessions_app.conftest import API, TV_SESSIONS, client_for, tv_session_body

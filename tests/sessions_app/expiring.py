@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from sessions_app.models import AuditEvent, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import Session
 from tests.factories import SessionFactory
 
 from .conftest import TV_SESSIONS

@@ -9,9 +9,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_record
+from sessions_app.models import InvitationEmail, Session
 from sessions_app.services.api_keys import api_key_create
-from sessions_app.services.audit import audit_record
 from sessions_app.services.emails import invitation_queue
 from tests.factories import (
     AgentFactory,
@@ -24,7 +25,7 @@ from tokens_app.models import LoginFlow, TeamViewerToken
 
 SUPPORTER_LINK = "https://start.teamviewer.test/s12-345-678?secret=SUPPORTER-PLAINTEXT"
 WEBCLIENT_LINK = "https://login.teamviewer.test/s12-345-678?secret=WEBCLIENT-PLAINTEXT"
-ADMIN_APPS = ("sessions_app", "tokens_app", "auth")
+ADMIN_APPS = ("audit", "sessions_app", "tokens_app", "auth")
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def secrets(agent) -> dict:
 def staff_client(db) -> Client:
     """A staff member (not a superuser) given every permission on the service's models."""
     user = AgentFactory(username="ops.sato", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["sessions_app", "tokens_app"]))
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["audit", "sessions_app", "tokens_app"]))
     client = Client()
     client.force_login(user)
     return client

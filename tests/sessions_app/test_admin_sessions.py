@@ -8,7 +8,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
 from tests.admin_actions import admin_action_post, admin_messages
 from tests.conftest import TV_API
 from tests.factories import AgentFactory, SessionFactory, TeamViewerTokenFactory

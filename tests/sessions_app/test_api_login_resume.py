@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlparse
 from django.utils import timezone
 from responses import matchers
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
 from tests.asserts import assert_error
 from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import LoginFlow, TeamViewerToken

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from responses import matchers
 
-from sessions_app.models import AuditEvent
+from csm_teamviewer.audit.models import AuditEvent
 from tests.conftest import TV_API
 from tests.factories import TeamViewerTokenFactory
 from tokens_app.models import TeamViewerToken

@@ -9,7 +9,8 @@ import requests
 from django.utils import timezone
 from responses import matchers
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
 from tests.asserts import assert_error
 from tests.factories import SessionFactory
 

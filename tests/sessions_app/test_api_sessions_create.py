@@ -6,7 +6,8 @@ import pytest
 import requests
 from responses import matchers
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
 from tests.asserts import assert_error
 from tests.factories import SessionFactory, TeamViewerTokenFactory
 

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from csm_teamviewer.audit.models import AuditEvent
 from sessions_app import tasks
-from sessions_app.models import AuditEvent, InvitationEmail, LaunchLink, Session
+from sessions_app.models import InvitationEmail, LaunchLink, Session
 from sessions_app.services.cleanup import sessions_cleanup, sessions_delete_old
 from tests.factories import (
     AuditEventFactory,
@@ -50,8 +51,8 @@ def test_retention_deletes_old_finished_sessions_and_keeps_what_must_stay(agent,
     assert deleted == 3
     assert set(Session.objects.values_list("code", flat=True)) == {recent.code, old_but_open.code}
     assert not InvitationEmail.objects.filter(pk=email.pk).exists()
-    audit.refresh_from_db()  # the audit trail stays, unlinked
-    assert audit.session_id is None and audit.session_code == "s60-000-001"
+    audit.refresh_from_db()  # the audit trail stays, still naming the session it was about
+    assert audit.session_id == old_closed.pk and audit.session_code == "s60-000-001"
     assert {old_expired.pk, never_closed_at.pk}.isdisjoint(Session.objects.values_list("pk", flat=True))
 
 

@@ -13,7 +13,8 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 from django.utils import timezone
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
 from sessions_app.services.emails import invitation_backoff, invitation_send
 from tests.factories import SessionFactory
 from tests.threads import run_in_threads

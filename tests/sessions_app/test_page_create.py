@@ -10,7 +10,8 @@ import pytest
 import requests
 from django.test import Client
 
-from sessions_app.models import AuditEvent, InvitationEmail, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
 from tests.asserts import assert_page_error
 from tokens_app.models import LoginFlow
 

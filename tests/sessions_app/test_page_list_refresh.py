@@ -9,7 +9,8 @@ import pytest
 import requests
 from django.utils import timezone
 
-from sessions_app.models import AuditEvent, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import Session
 from tests.factories import SessionFactory
 
 from .conftest import BEARER, TV_SESSIONS, tv_session_body
@@ -34,7 +35,7 @@ def test_the_list_shows_the_customer_connected_once_teamviewer_says_they_are_onl
     open_session.refresh_from_db()
     assert open_session.state == Session.State.ACTIVE
     event = AuditEvent.objects.get(action=AuditEvent.Action.SYNC)
-    assert (event.session, event.outcome) == (open_session, "active")
+    assert (event.session_id, event.outcome) == (open_session.pk, "active")
 
 
 def test_another_agents_view_asks_with_the_sessions_agents_token(client, other_agent, open_session, tv, tv_token):

@@ -9,7 +9,8 @@ import time
 import pytest
 from django.db import connection
 
-from sessions_app.models import AuditEvent, Session
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import Session
 
 from .conftest import API, TV_SESSIONS, client_for, tv_session_body
 

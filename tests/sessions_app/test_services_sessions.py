@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.errors import NotFound, PermissionDenied
-from sessions_app.models import AuditEvent, Session
+from sessions_app.models import Session
 from sessions_app.services.sessions import (
     SessionBeingCreated,
     session_close,

@@ -6,8 +6,9 @@ import logging
 
 import pytest
 
+from csm_teamviewer.audit.models import AuditEvent
 from sessions_app import tasks
-from sessions_app.models import AuditEvent, Session
+from sessions_app.models import Session
 from sessions_app.services.sync import sessions_sync, sessions_sync_batch
 from tests.factories import SessionFactory, TeamViewerTokenFactory
 

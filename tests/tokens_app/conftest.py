@@ -11,9 +11,10 @@ import responses
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 
+from csm_teamviewer.audit.models import AuditEvent
 from tests.conftest import TV_API
 from tests.factories import LoginFlowFactory, TeamViewerTokenFactory
-from tokens_app import pending_actions, signals
+from tokens_app import pending_actions
 from tokens_app.models import LoginFlow
 from tokens_app.views import FLOW_COOKIE, FLOW_COOKIE_SALT
 
@@ -122,14 +123,12 @@ def signed_cookie_value(value: str) -> str | None:
 
 
 @pytest.fixture
-def forgotten():
-    """Agents whose token was forgotten, as the audit hears of it."""
-    heard: list[tuple] = []
+def forgotten() -> Callable[[], list[tuple]]:
+    """Agents whose token was forgotten, and why, as the audit recorded it."""
 
-    def listener(sender, *, agent, reason, **kwargs):
-        heard.append((agent.pk, reason))
+    def heard() -> list[tuple]:
+        events = AuditEvent.objects.filter(action=AuditEvent.Action.DISCONNECT).order_by("at", "pk")
+        return list(events.values_list("actor_id", "detail"))
 
-    signals.token_forgotten.connect(listener)
-    yield heard
-    signals.token_forgotten.disconnect(listener)
+    return heard
 

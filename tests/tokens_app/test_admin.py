@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions_app.models import AuditEvent
+from csm_teamviewer.audit.models import AuditEvent
 from tests.admin_actions import admin_action_post, admin_messages
 from tests.conftest import TV_API
 from tests.factories import TeamViewerTokenFactory

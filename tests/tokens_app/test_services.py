@@ -28,7 +28,7 @@ def test_disconnect_revokes_with_the_bearer_token_and_forgets_it(tv, agent, toke
     assert revoke.calls[0].request.headers["Authorization"] == f"Bearer {token.access_token}"
     assert not TeamViewerToken.objects.exists()
     assert token_status(agent=agent) == {"connected": False, "expires_at": None}
-    assert forgotten == [(agent.pk, "disconnected")]
+    assert forgotten() == [(agent.pk, "disconnected")]
 
 
 def test_disconnect_of_a_stale_token_refreshes_it_first_so_the_revoke_kills_the_refresh_token(

@@ -18,9 +18,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired, TeamViewerUnavailable
 
-from .. import signals
 from ..models import TeamViewerToken
 from .app import teamviewer_app
 from .values import TokenSet
@@ -48,7 +49,7 @@ def token_forget(*, agent: User, reason: str) -> None:
     deleted, _count = TeamViewerToken.objects.filter(agent=agent).delete()
     if deleted:
         logger.info("Forgot the TeamViewer token of agent %s: %s", agent.pk, reason)
-        signals.token_forgotten.send(sender=TeamViewerToken, agent=agent, reason=reason)
+        _audit_forgotten(agent=agent, reason=reason)
 
 
 def access_token_for(*, agent: User, refused: str | None = None) -> str:
@@ -102,7 +103,7 @@ def _refresh(token: TeamViewerToken) -> TokenSet:
     except TeamViewerLoginRequired:
         current.delete()
         logger.info("TeamViewer refused the refresh for agent %s; a new login is needed.", token.agent_id)
-        signals.token_forgotten.send(sender=TeamViewerToken, agent=token.agent, reason="refresh refused")
+        _audit_forgotten(agent=token.agent, reason="refresh refused")
         raise
     except ServiceError:
         current.update(refresh_lease_until=None)
@@ -117,3 +118,9 @@ def _refresh(token: TeamViewerToken) -> TokenSet:
         updated_at=timezone.now(),
     )
     return token_set
+
+
+def _audit_forgotten(*, agent: User, reason: str) -> None:
+    # "disconnected" is the agent's own choice; other reasons are TeamViewer refusing the token.
+    outcome = "ok" if reason == "disconnected" else "token_forgotten"
+    audit_record(action=AuditEvent.Action.DISCONNECT, actor=agent, outcome=outcome, detail=reason)

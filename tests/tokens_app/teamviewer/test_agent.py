@@ -48,7 +48,7 @@ def test_a_second_401_after_the_refresh_forgets_the_token(tv, token_endpoint, ag
     assert len(calls_to(tv, SESSION_URL)) == 2
     assert len(calls_to(tv, TOKEN_URL)) == 1
     assert not TeamViewerToken.objects.filter(agent=agent).exists()
-    assert forgotten == [(agent.pk, "refused by TeamViewer")]
+    assert forgotten() == [(agent.pk, "refused by TeamViewer")]
 
 
 def test_a_401_whose_refresh_is_refused_asks_for_a_login(tv, token_endpoint, agent, token):
@@ -94,7 +94,7 @@ def test_the_cleanups_way_resolves_the_token_first_then_refreshes_a_refused_one_
     assert fresh.access_token == again.access_token == NEW_ACCESS_TOKEN
     assert len(calls_to(tv, TOKEN_URL)) == 1
     assert NEW_ACCESS_TOKEN not in repr(fresh)
-    assert forgotten == [(agent.pk, "refused by TeamViewer")]
+    assert forgotten() == [(agent.pk, "refused by TeamViewer")]
 
 
 def test_without_a_token_the_bound_client_asks_for_a_login_before_any_request(tv, agent):

@@ -93,7 +93,7 @@ def test_an_expired_token_without_a_refresh_token_is_forgotten(tv, agent, token,
 
     assert not TeamViewerToken.objects.exists()
     assert len(tv.calls) == 0
-    assert forgotten == [(agent.pk, "expired and not refreshable")]
+    assert forgotten() == [(agent.pk, "expired and not refreshable")]
 
 
 # --- refused refresh ------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def test_a_refused_refresh_forgets_the_token_and_asks_for_a_login(
 
     assert not TeamViewerToken.objects.filter(agent=agent).exists()
     assert len(calls_to(tv, TOKEN_URL)) == 1
-    assert forgotten == [(agent.pk, "refresh refused")]
+    assert forgotten() == [(agent.pk, "refresh refused")]
 
 
 def test_a_refresh_that_fails_for_teamviewers_reasons_keeps_the_token(tv, token_endpoint, agent, token):

@@ -1,11 +1,27 @@
-"""The audit trail: every create, email, join, close and login, with who, when and how it ended."""
+"""Writing the audit trail: every create, email, join, close and login, with who, when and how it ended."""
 from __future__ import annotations
+
+import uuid
+from typing import Protocol
 
 from django.contrib.auth.models import AbstractBaseUser
 
 from csm_teamviewer.errors import ServiceError
 
-from ..models import AuditEvent, Session
+from .models import AuditEvent
+
+
+class AuditedSession(Protocol):
+    """What the audit reads from a session (the shell imports no app's models)."""
+
+    @property
+    def pk(self) -> uuid.UUID: ...
+
+    @property
+    def incident_id(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
 
 
 def audit_record(
@@ -13,16 +29,17 @@ def audit_record(
     action: str,
     actor: AbstractBaseUser | None,
     incident_id: str = "",
-    session: Session | None = None,
+    session: AuditedSession | None = None,
     outcome: str = "ok",
     detail: str = "",
     via: str = "",
 ) -> AuditEvent:
     return AuditEvent.objects.create(
         action=action,
-        actor=actor,
+        # By id: callers hold an AbstractBaseUser; the field is typed with the concrete user model.
+        actor_id=actor.pk if actor is not None else None,
         incident_id=incident_id or (session.incident_id if session else ""),
-        session=session,
+        session_id=session.pk if session else None,
         session_code=session.code if session else "",
         outcome=outcome,
         detail=detail[:2000],
@@ -36,7 +53,7 @@ def audit_failure(
     actor: AbstractBaseUser | None,
     exc: ServiceError,
     via: str,
-    session: Session | None = None,
+    session: AuditedSession | None = None,
     incident_id: str = "",
 ) -> None:
     """Record a refused or failed action with the error's code as its outcome."""
