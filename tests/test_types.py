@@ -26,7 +26,6 @@ CHECKED = (
     "sessions_app/login_actions.py",
     "sessions_app/page_messages.py",
     "sessions_app/page_urls.py",
-    "sessions_app/receivers.py",
     "sessions_app/session_rows.py",
     "sessions_app/templatetags",
     "sessions_app/throttles.py",
