@@ -148,11 +148,20 @@ def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest) -> Ses
         valid_until=timezone.now() + timedelta(hours=settings.SESSION_LIFETIME_HOURS),
     )
     try:
-        with transaction.atomic():
-            session.save(force_insert=True)
+        _insert(session)
     except IntegrityError:
         return None
     return session
+
+
+def _insert(session: Session) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        # In autocommit a failed INSERT fails alone: no transaction, no extra round trips.
+        session.save(force_insert=True)
+        return
+    # Inside a caller's transaction, a savepoint keeps the constraint's refusal from breaking it.
+    with transaction.atomic():
+        session.save(force_insert=True)
 
 
 def _await(*, agent: AbstractBaseUser, incident_id: str) -> Session | None:
