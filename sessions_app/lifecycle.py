@@ -145,16 +145,20 @@ def _move(session: Session, to: str, **changes: Any) -> bool:
     return True
 
 
-def session_mark_open(session: Session, *, remote: RemoteSession, **changes: Any) -> bool:
-    """The reservation becomes the session TeamViewer made (with ``changes`` in the same UPDATE)."""
-    made = {
+def session_open_changes(session: Session, *, remote: RemoteSession) -> dict[str, Any]:
+    """What the reservation takes from the session TeamViewer made."""
+    return {
         "code": remote.code,
         "end_customer_link": remote.end_customer_link,
         "supporter_link": remote.supporter_link,
         "webclient_supporter_link": remote.webclient_supporter_link,
         "valid_until": remote.valid_until or session.valid_until,
     }
-    return _move(session, State.OPEN, **made, **changes)
+
+
+def session_mark_open(session: Session, *, remote: RemoteSession, **changes: Any) -> bool:
+    """The reservation becomes the session TeamViewer made (with ``changes`` in the same UPDATE)."""
+    return _move(session, State.OPEN, **session_open_changes(session, remote=remote), **changes)
 
 
 def session_mark_uncertain(session: Session) -> bool:

@@ -1,6 +1,8 @@
 """The audit trail: every create, email, join, close and login, with who, when and how it ended."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 
 from csm_teamviewer.errors import ServiceError
@@ -8,7 +10,14 @@ from csm_teamviewer.errors import ServiceError
 from ..models import AuditEvent, Session
 
 
-def audit_record(
+def audit_record(**event: Any) -> AuditEvent:
+    """Write the audit row ``audit_event(**event)`` describes."""
+    row = audit_event(**event)
+    row.save(force_insert=True)
+    return row
+
+
+def audit_event(
     *,
     action: str,
     actor: AbstractBaseUser | None,
@@ -18,7 +27,8 @@ def audit_record(
     detail: str = "",
     via: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """The audit row, not yet written (a create writes it in the statement that records the session)."""
+    return AuditEvent(
         action=action,
         actor=actor,
         incident_id=incident_id or (session.incident_id if session else ""),

@@ -40,12 +40,11 @@ from ..lifecycle import (
     reservation_mark_stale,
     reservation_release,
     session_mark_expired,
-    session_mark_open,
     session_mark_uncertain,
 )
 from ..models import AuditEvent, Session
 from .audit import audit_failure, audit_record
-from .emails import invitation_queue
+from .create_record import session_record_open
 from .reconcile import sessions_reconcile
 
 logger = logging.getLogger(__name__)
@@ -99,7 +98,7 @@ def session_create(
         incident_id = session_request.incident_id
         audit_failure(action=Action.CREATE, actor=agent, exc=exc, incident_id=incident_id, via=via)
         raise
-    if not created:  # a new session's audit row is written with it, in _open
+    if not created:  # a new session's audit row is written with it (create_record.py)
         audit_record(action=Action.CREATE, actor=agent, session=session, outcome="existing", via=via)
     return session, created
 
@@ -196,17 +195,21 @@ def _expire_if_past_lifetime(session: Session) -> bool:
 def _fill(session: Session, *, agent: AbstractBaseUser, session_request: SessionRequest, via: str) -> Session:
     """Have TeamViewer make the session, then record it in the reservation."""
     remote = _make(session, agent=agent, session_request=session_request)
+    invite = session_request.send_email and bool(session.requester_email)
     try:
-        opened = _open(session, remote=remote, agent=agent, session_request=session_request, via=via)
+        opened = session_record_open(
+            session, remote=remote, agent=agent, invite=invite, language=session_request.language, via=via
+        )
     except DatabaseError:
         _undo(session, remote=remote, agent=agent)
         raise ServiceUnavailable() from None
-    if opened is None:
+    if not opened:
+        logger.error("Reservation %s was taken over while TeamViewer made %s.", session.pk, remote.code)
         # Only a create stuck past the stale age loses its reservation (another request marked
         # it uncertain, or reconciliation dropped it): TeamViewer's session has no row to go in.
         _undo(session, remote=remote, agent=agent)
         raise TeamViewerUnavailable(_("Creating the session took too long. Try again."), status_code=504)
-    return opened
+    return session
 
 
 def _make(session: Session, *, agent: AbstractBaseUser, session_request: SessionRequest) -> RemoteSession:
@@ -278,27 +281,3 @@ def _require_storable(remote: RemoteSession) -> None:
 
 def _max_length(name: str) -> int:
     return cast(models.CharField, Session._meta.get_field(name)).max_length or 0
-
-
-# --- recording it -------------------------------------------------------------------------------
-
-
-def _open(
-    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, session_request: SessionRequest, via: str
-) -> Session | None:
-    """Turn the reservation into an open session, queue its invitation and audit it: one commit.
-
-    None when the reservation is no longer there to fill.
-    """
-    invite = session_request.send_email and bool(session.requester_email)
-    # Written with the fill: the invitation below is queued in the same transaction.
-    queued = {"email_status": Session.EmailStatus.QUEUED} if invite else {}
-    with transaction.atomic():
-        if not session_mark_open(session, remote=remote, **queued):
-            logger.error("Reservation %s was taken over while TeamViewer made %s.", session.pk, remote.code)
-            return None
-        if invite:
-            invitation_queue(session=session, requested_by=agent, language=session_request.language, marked=True)
-        audit_record(action=Action.CREATE, actor=agent, session=session, outcome="ok", via=via)
-    return session
-
