@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +37,7 @@ from tokens_app.services import login_required_error
 from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..lifecycle import (
+    reservation_insert,
     reservation_mark_stale,
     reservation_release,
     session_mark_expired,
@@ -104,11 +105,10 @@ def session_create(
 
 
 def _create(*, agent: AbstractBaseUser, session_request: SessionRequest, via: str) -> tuple[Session, bool]:
-    _reconcile_first(agent=agent, session_request=session_request)
     # Twice: when the session we met goes away (its TeamViewer call failed, or it had expired),
     # try once more.
-    for _attempt in range(2):
-        reservation = _reserve(agent=agent, session_request=session_request)
+    for attempt in range(2):
+        reservation = _reserve(agent=agent, session_request=session_request, settle_first=attempt == 0)
         if reservation is not None:
             return _fill(reservation, agent=agent, session_request=session_request, via=via), True
         existing = _await(agent=agent, incident_id=session_request.incident_id)
@@ -119,23 +119,16 @@ def _create(*, agent: AbstractBaseUser, session_request: SessionRequest, via: st
     )
 
 
-def _reconcile_first(*, agent: AbstractBaseUser, session_request: SessionRequest) -> None:
-    # The pair's last create may have left a session at TeamViewer only: settle it before
-    # making another, so the incident never has two.
-    pair = {"agent_id": agent.pk, "incident_id": session_request.incident_id}
-    if not Session.objects.pair_is_unsettled(**pair, now=timezone.now()):
-        return
-    try:
-        sessions_reconcile(agent=agent, incident_id=session_request.incident_id)
-    except TeamViewerLoginRequired:
-        raise login_required_error(agent=agent, action="create", args=session_request.as_json()) from None
-
-
 # --- the reservation ----------------------------------------------------------------------------
 
 
-def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest) -> Session | None:
-    """Insert the ``creating`` row for (incident, agent); None when another request holds the pair."""
+def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest, settle_first: bool) -> Session | None:
+    """Insert the ``creating`` row for (incident, agent); None when another request holds the pair.
+
+    ``settle_first``: the pair's last create may have left a session at TeamViewer only; settle
+    it before making another, so the incident never has two. The usual create asks that in its
+    INSERT; only a refused one asks which of the two refused it.
+    """
     session = Session(
         agent=agent,
         state=Session.State.CREATING,
@@ -146,21 +139,16 @@ def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest) -> Ses
         language=session_request.language or "",
         valid_until=timezone.now() + timedelta(hours=settings.SESSION_LIFETIME_HOURS),
     )
-    try:
-        _insert(session)
-    except IntegrityError:
+    if reservation_insert(session, unless_unsettled=settle_first):
+        return session
+    pair = {"agent_id": agent.pk, "incident_id": session_request.incident_id}
+    if not settle_first or not Session.objects.pair_is_unsettled(**pair, now=timezone.now()):
         return None
-    return session
-
-
-def _insert(session: Session) -> None:
-    if not transaction.get_connection().in_atomic_block:
-        # In autocommit a failed INSERT fails alone: no transaction, no extra round trips.
-        session.save(force_insert=True)
-        return
-    # Inside a caller's transaction, a savepoint keeps the constraint's refusal from breaking it.
-    with transaction.atomic():
-        session.save(force_insert=True)
+    try:
+        sessions_reconcile(agent=agent, incident_id=session_request.incident_id)
+    except TeamViewerLoginRequired:
+        raise login_required_error(agent=agent, action="create", args=session_request.as_json()) from None
+    return session if reservation_insert(session) else None
 
 
 def _await(*, agent: AbstractBaseUser, incident_id: str) -> Session | None:

@@ -8,7 +8,6 @@ after TeamViewer's answer. Elsewhere (SQLite) they run through the ORM in one tr
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from ..lifecycle import TRANSITIONS, session_mark_open, session_open_changes
 from ..models import AuditEvent, Session
+from ..row_sql import alone, assignments, insert_select, mark_written, table
 from .audit import audit_event, audit_record
 from .emails import invitation_enqueue_on_commit, invitation_outbox_row, invitation_queue
 
@@ -39,7 +39,7 @@ def session_record_open(
     audit.session_code = remote.code
     email = invitation_outbox_row(session=session, requested_by=agent, language=language) if invite else None
     changes = {**session_open_changes(session, remote=remote), **(QUEUED if invite else {})}
-    with _alone():
+    with alone():
         written = _record_in_one_statement(session, changes=changes, rows=[audit, *([email] if email else [])])
     if written is None:
         return False
@@ -60,25 +60,19 @@ def _record_by_orm(
     return True
 
 
-def _alone() -> AbstractContextManager[Any]:
-    # Inside a caller's transaction a savepoint keeps a failure here from breaking it; in
-    # autocommit the one statement is its own transaction.
-    return transaction.atomic() if connection.in_atomic_block else nullcontext()
-
-
 def _record_in_one_statement(session: Session, *, changes: dict[str, Any], rows: list[models.Model]) -> Any:
     """UPDATE the reservation to open with ``changes`` and INSERT ``rows`` when it moved: the
-    last row's id (the session's when ``rows`` is only the audit row), or None when it did not."""
+    last row's id, or None when it did not move (nothing is written then)."""
     changes = {"state": Session.State.OPEN, "updated_at": timezone.now(), **changes}
-    assignments, params = _assignments(Session, changes)
+    sets, params = assignments(Session, changes)
     allowed = TRANSITIONS[Session.State.OPEN]
     sql = [
-        f"WITH opened AS (UPDATE {_table(Session)} SET {assignments}"  # noqa: S608 - every value is a parameter
+        f"WITH opened AS (UPDATE {table(Session)} SET {sets}"  # noqa: S608 - every value is a parameter
         f" WHERE id = %s AND state IN ({', '.join(['%s'] * len(allowed))}) RETURNING id)"
     ]
     params += [session.pk, *allowed]
     for number, row in enumerate(rows):
-        insert, values = _insert_from_opened(row)
+        insert, values = insert_select(row, "FROM opened")
         sql.append(f", row{number} AS ({insert} RETURNING id)")
         params += values
     sql.append(f" SELECT id FROM row{len(rows) - 1}")  # noqa: S608 - a CTE's name
@@ -89,35 +83,6 @@ def _record_in_one_statement(session: Session, *, changes: dict[str, Any], rows:
         return None
     for name, value in changes.items():
         setattr(session, name, value)
+    for row in rows:
+        mark_written(row)
     return found[0]
-
-
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _assignments(model: type[models.Model], changes: dict[str, Any]) -> tuple[str, list[Any]]:
-    fields = [model._meta.get_field(name) for name in changes]
-    sql = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)  # type: ignore[union-attr]
-    return sql, [field.get_db_prep_save(changes[field.name], connection) for field in fields]  # type: ignore[union-attr]
-
-
-def _insert_from_opened(row: models.Model) -> tuple[str, list[Any]]:
-    """``INSERT ... SELECT`` of an unsaved row, one row when ``opened`` has one, none otherwise.
-
-    The values are prepared as the ORM's INSERT prepares them (defaults, auto_now_add,
-    encryption); each is cast to its column's type, which a SELECT list does not infer.
-    """
-    fields = [field for field in row._meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    casts = ", ".join(f"%s::{_cast_type(field)}" for field in fields)
-    insert = f"INSERT INTO {_table(type(row))} ({columns}) SELECT {casts} FROM opened"  # noqa: S608 - values are parameters
-    return insert, values
-
-
-def _cast_type(field: models.Field) -> str:
-    # Without the length: a cast to varchar(n) would cut a longer value where the INSERT refuses it.
-    if isinstance(field, models.CharField):
-        return connection.ops.cast_char_field_without_max_length
-    return field.cast_db_type(connection) or "text"
