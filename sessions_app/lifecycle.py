@@ -19,12 +19,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import IntegrityError, connection, connections, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .leases import lease_free
+from .row_sql import alone, insert_select, mark_written, table
 
 if TYPE_CHECKING:
     from tokens_app.teamviewer import RemoteSession
@@ -75,6 +76,16 @@ _PAIR_UNSETTLED_SQL = (
 )
 
 
+def pair_unsettled_sql(*, agent_id: int, incident_id: str, now: datetime) -> tuple[str, list[Any]]:
+    """``SELECT 1`` of the pair's rows in ``unsettled(now)``, and its parameters."""
+    from .models import Session
+
+    adapt = connection.ops.adapt_datetimefield_value
+    stale_before = now - stale_age()
+    params = [agent_id, incident_id, State.UNCERTAIN, adapt(now), State.CREATING, adapt(stale_before)]
+    return _PAIR_UNSETTLED_SQL.format(table=table(Session)), params
+
+
 def _stale(now: datetime) -> Q:
     return Q(state=State.CREATING, created_at__lt=now - stale_age())
 
@@ -109,13 +120,9 @@ class SessionQuerySet(models.QuerySet):
 
     def pair_is_unsettled(self, *, agent_id: int, incident_id: str, now: datetime) -> bool:
         """Whether ``unsettled(now)`` holds a row of this (agent, incident) pair."""
-        connection = connections[self.db]
-        adapt = connection.ops.adapt_datetimefield_value
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        stale_before = now - stale_age()
-        params = [agent_id, incident_id, State.UNCERTAIN, adapt(now), State.CREATING, adapt(stale_before)]
-        with connection.cursor() as cursor:
-            cursor.execute(_PAIR_UNSETTLED_SQL.format(table=table), params)
+        sql, params = pair_unsettled_sql(agent_id=agent_id, incident_id=incident_id, now=now)
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
             return cursor.fetchone() is not None
 
     def finished_before(self, cutoff: datetime) -> SessionQuerySet:
@@ -145,16 +152,20 @@ def _move(session: Session, to: str, **changes: Any) -> bool:
     return True
 
 
-def session_mark_open(session: Session, *, remote: RemoteSession, **changes: Any) -> bool:
-    """The reservation becomes the session TeamViewer made (with ``changes`` in the same UPDATE)."""
-    made = {
+def session_open_changes(session: Session, *, remote: RemoteSession) -> dict[str, Any]:
+    """What the reservation takes from the session TeamViewer made."""
+    return {
         "code": remote.code,
         "end_customer_link": remote.end_customer_link,
         "supporter_link": remote.supporter_link,
         "webclient_supporter_link": remote.webclient_supporter_link,
         "valid_until": remote.valid_until or session.valid_until,
     }
-    return _move(session, State.OPEN, **made, **changes)
+
+
+def session_mark_open(session: Session, *, remote: RemoteSession, **changes: Any) -> bool:
+    """The reservation becomes the session TeamViewer made (with ``changes`` in the same UPDATE)."""
+    return _move(session, State.OPEN, **session_open_changes(session, remote=remote), **changes)
 
 
 def session_mark_uncertain(session: Session) -> bool:
@@ -171,6 +182,35 @@ def session_mark_closed(session: Session) -> bool:
 
 def session_mark_expired(session: Session) -> bool:
     return _move(session, State.EXPIRED)
+
+
+def reservation_insert(session: Session, *, unless_unsettled: bool = False) -> bool:
+    """Write the ``creating`` row that reserves its (incident, agent); False when another row
+    holds the pair (the partial unique constraint) or, with ``unless_unsettled``, when the pair
+    is ``unsettled`` (its last create may have left a session at TeamViewer only)."""
+    pair = {"agent_id": session.agent_id, "incident_id": session.incident_id, "now": timezone.now()}
+    try:
+        with alone():
+            if connection.vendor != "postgresql":
+                if unless_unsettled and type(session).objects.pair_is_unsettled(**pair):
+                    return False
+                session.save(force_insert=True)
+                return True
+            return _insert_reservation(session, unsettled=pair_unsettled_sql(**pair) if unless_unsettled else None)
+    except IntegrityError:
+        return False
+
+
+def _insert_reservation(session: Session, *, unsettled: tuple[str, list[Any]] | None) -> bool:
+    # One statement: the check, the insert, and the constraint's refusal as no row.
+    condition, params = unsettled or ("", [])
+    insert, values = insert_select(session, f"WHERE NOT EXISTS ({condition})" if condition else "")
+    with connection.cursor() as cursor:
+        cursor.execute(f"{insert} ON CONFLICT DO NOTHING RETURNING id", values + params)
+        if cursor.fetchone() is None:
+            return False
+    mark_written(session)
+    return True
 
 
 def reservation_release(session: Session) -> bool:

@@ -34,7 +34,26 @@ def audit_record(
     detail: str = "",
     via: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """Write one audit row (see ``audit_event``)."""
+    row = audit_event(
+        action=action, actor=actor, incident_id=incident_id, session=session, outcome=outcome, detail=detail, via=via
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def audit_event(
+    *,
+    action: str,
+    actor: AbstractBaseUser | None,
+    incident_id: str = "",
+    session: AuditedSession | None = None,
+    outcome: str = "ok",
+    detail: str = "",
+    via: str = "",
+) -> AuditEvent:
+    """The audit row, not yet written (a create writes it in the statement that records the session)."""
+    return AuditEvent(
         action=action,
         # By id: callers hold an AbstractBaseUser; the field is typed with the concrete user model.
         actor_id=actor.pk if actor is not None else None,

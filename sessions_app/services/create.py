@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,14 +39,14 @@ from tokens_app.services import login_required_error
 from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..lifecycle import (
+    reservation_insert,
     reservation_mark_stale,
     reservation_release,
     session_mark_expired,
-    session_mark_open,
     session_mark_uncertain,
 )
 from ..models import Session
-from .emails import invitation_queue
+from .create_record import session_record_open
 from .reconcile import sessions_reconcile
 
 logger = logging.getLogger(__name__)
@@ -100,17 +100,16 @@ def session_create(
         incident_id = session_request.incident_id
         audit_failure(action=Action.CREATE, actor=agent, exc=exc, incident_id=incident_id, via=via)
         raise
-    if not created:  # a new session's audit row is written with it, in _open
+    if not created:  # a new session's audit row is written with it (create_record.py)
         audit_record(action=Action.CREATE, actor=agent, session=session, outcome="existing", via=via)
     return session, created
 
 
 def _create(*, agent: AbstractBaseUser, session_request: SessionRequest, via: str) -> tuple[Session, bool]:
-    _reconcile_first(agent=agent, session_request=session_request)
     # Twice: when the session we met goes away (its TeamViewer call failed, or it had expired),
     # try once more.
-    for _attempt in range(2):
-        reservation = _reserve(agent=agent, session_request=session_request)
+    for attempt in range(2):
+        reservation = _reserve(agent=agent, session_request=session_request, settle_first=attempt == 0)
         if reservation is not None:
             return _fill(reservation, agent=agent, session_request=session_request, via=via), True
         existing = _await(agent=agent, incident_id=session_request.incident_id)
@@ -121,23 +120,16 @@ def _create(*, agent: AbstractBaseUser, session_request: SessionRequest, via: st
     )
 
 
-def _reconcile_first(*, agent: AbstractBaseUser, session_request: SessionRequest) -> None:
-    # The pair's last create may have left a session at TeamViewer only: settle it before
-    # making another, so the incident never has two.
-    pair = {"agent_id": agent.pk, "incident_id": session_request.incident_id}
-    if not Session.objects.pair_is_unsettled(**pair, now=timezone.now()):
-        return
-    try:
-        sessions_reconcile(agent=agent, incident_id=session_request.incident_id)
-    except TeamViewerLoginRequired:
-        raise login_required_error(agent=agent, action="create", args=session_request.as_json()) from None
-
-
 # --- the reservation ----------------------------------------------------------------------------
 
 
-def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest) -> Session | None:
-    """Insert the ``creating`` row for (incident, agent); None when another request holds the pair."""
+def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest, settle_first: bool) -> Session | None:
+    """Insert the ``creating`` row for (incident, agent); None when another request holds the pair.
+
+    ``settle_first``: the pair's last create may have left a session at TeamViewer only; settle
+    it before making another, so the incident never has two. The usual create asks that in its
+    INSERT; only a refused one asks which of the two refused it.
+    """
     session = Session(
         agent=agent,
         state=Session.State.CREATING,
@@ -148,12 +140,16 @@ def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest) -> Ses
         language=session_request.language or "",
         valid_until=timezone.now() + timedelta(hours=settings.SESSION_LIFETIME_HOURS),
     )
-    try:
-        with transaction.atomic():
-            session.save(force_insert=True)
-    except IntegrityError:
+    if reservation_insert(session, unless_unsettled=settle_first):
+        return session
+    pair = {"agent_id": agent.pk, "incident_id": session_request.incident_id}
+    if not settle_first or not Session.objects.pair_is_unsettled(**pair, now=timezone.now()):
         return None
-    return session
+    try:
+        sessions_reconcile(agent=agent, incident_id=session_request.incident_id)
+    except TeamViewerLoginRequired:
+        raise login_required_error(agent=agent, action="create", args=session_request.as_json()) from None
+    return session if reservation_insert(session) else None
 
 
 def _await(*, agent: AbstractBaseUser, incident_id: str) -> Session | None:
@@ -188,17 +184,21 @@ def _expire_if_past_lifetime(session: Session) -> bool:
 def _fill(session: Session, *, agent: AbstractBaseUser, session_request: SessionRequest, via: str) -> Session:
     """Have TeamViewer make the session, then record it in the reservation."""
     remote = _make(session, agent=agent, session_request=session_request)
+    invite = session_request.send_email and bool(session.requester_email)
     try:
-        opened = _open(session, remote=remote, agent=agent, session_request=session_request, via=via)
+        opened = session_record_open(
+            session, remote=remote, agent=agent, invite=invite, language=session_request.language, via=via
+        )
     except DatabaseError:
         _undo(session, remote=remote, agent=agent)
         raise ServiceUnavailable() from None
-    if opened is None:
+    if not opened:
+        logger.error("Reservation %s was taken over while TeamViewer made %s.", session.pk, remote.code)
         # Only a create stuck past the stale age loses its reservation (another request marked
         # it uncertain, or reconciliation dropped it): TeamViewer's session has no row to go in.
         _undo(session, remote=remote, agent=agent)
         raise TeamViewerUnavailable(_("Creating the session took too long. Try again."), status_code=504)
-    return opened
+    return session
 
 
 def _make(session: Session, *, agent: AbstractBaseUser, session_request: SessionRequest) -> RemoteSession:
@@ -270,27 +270,3 @@ def _require_storable(remote: RemoteSession) -> None:
 
 def _max_length(name: str) -> int:
     return cast(models.CharField, Session._meta.get_field(name)).max_length or 0
-
-
-# --- recording it -------------------------------------------------------------------------------
-
-
-def _open(
-    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, session_request: SessionRequest, via: str
-) -> Session | None:
-    """Turn the reservation into an open session, queue its invitation and audit it: one commit.
-
-    None when the reservation is no longer there to fill.
-    """
-    invite = session_request.send_email and bool(session.requester_email)
-    # Written with the fill: the invitation below is queued in the same transaction.
-    queued = {"email_status": Session.EmailStatus.QUEUED} if invite else {}
-    with transaction.atomic():
-        if not session_mark_open(session, remote=remote, **queued):
-            logger.error("Reservation %s was taken over while TeamViewer made %s.", session.pk, remote.code)
-            return None
-        if invite:
-            invitation_queue(session=session, requested_by=agent, language=session_request.language, marked=True)
-        audit_record(action=Action.CREATE, actor=agent, session=session, outcome="ok", via=via)
-    return session
-

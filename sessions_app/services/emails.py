@@ -62,17 +62,30 @@ def invitation_queue(
     Call inside the transaction that creates or changes the session, so that both land or
     neither does. ``marked``: that transaction already set the session's email status to queued.
     """
-    email = InvitationEmail.objects.create(
+    email = invitation_outbox_row(session=session, requested_by=requested_by, to=to, language=language)
+    email.save(force_insert=True)
+    if not marked:
+        Session.objects.filter(pk=session.pk).update(email_status=Session.EmailStatus.QUEUED)
+    session.email_status = Session.EmailStatus.QUEUED
+    invitation_enqueue_on_commit(email.pk)
+    return email
+
+
+def invitation_outbox_row(
+    *, session: Session, requested_by: AbstractBaseUser | None, to: str | None = None, language: str | None = None
+) -> InvitationEmail:
+    """The invitation's outbox row, not yet written (a create writes it with the session)."""
+    return InvitationEmail(
         session=session,
         to=to or session.requester_email,
         language=invitation_language(requested=language, session=session),
         requested_by=requested_by,
     )
-    if not marked:
-        Session.objects.filter(pk=session.pk).update(email_status=Session.EmailStatus.QUEUED)
-    session.email_status = Session.EmailStatus.QUEUED
-    transaction.on_commit(lambda: invitation_enqueue(email.pk))
-    return email
+
+
+def invitation_enqueue_on_commit(email_id: int) -> None:
+    """Hand the written outbox row to a worker once the transaction that wrote it commits."""
+    transaction.on_commit(lambda: invitation_enqueue(email_id))
 
 
 def invitation_enqueue(email_id: int) -> bool:

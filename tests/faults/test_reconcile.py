@@ -52,7 +52,7 @@ def _age(session: Session) -> None:
 def test_a_database_failure_after_teamviewer_made_the_session_closes_it_there_and_leaves_nothing(
     api, tv_agent, live_tv, monkeypatch
 ):
-    _database_fails(monkeypatch, "session_mark_open")
+    _database_fails(monkeypatch, "session_record_open")
 
     failed = _create(api)
 
@@ -72,7 +72,7 @@ def test_a_session_that_could_be_neither_recorded_nor_undone_is_recorded_by_the_
     api, tv_agent, monkeypatch
 ):
     # The database is gone after TeamViewer's answer: no write of the create lands.
-    for name in ("session_mark_open", "session_mark_uncertain", "reservation_release"):
+    for name in ("session_record_open", "session_mark_uncertain", "reservation_release"):
         _database_fails(monkeypatch, name)
     faults.inject(method="PUT", path_prefix="sessions", status=503, times=None)  # the undo fails too
 

@@ -121,8 +121,8 @@ def test_an_unexpected_error_during_create_leaves_no_reservation(agent, tv, tv_t
 
 def test_a_create_meeting_a_dead_reservation_marks_it_uncertain_and_makes_its_own(agent, tv, tv_token, monkeypatch):
     dead = _reservation(agent, created_at=timezone.now() - timedelta(hours=1))
-    # As if the reservation died after this create looked for unsettled rows.
-    monkeypatch.setattr(create, "_reconcile_first", lambda **kwargs: None)
+    # As if the reservation died after this create settled the pair's unsettled rows.
+    monkeypatch.setattr(create, "sessions_reconcile", lambda **kwargs: None)
     tv.post(TV_SESSIONS, json=tv_session_body())
 
     session, created = session_create(agent=agent, session_request=SessionRequest("INC-9", send_email=False))

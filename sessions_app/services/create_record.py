@@ -1,0 +1,90 @@
+"""Recording a session TeamViewer made: the reservation filled, its invitation queued, its audit row.
+
+The three writes land together or not at all. On PostgreSQL they are one statement (the UPDATE
+and the INSERTs as data-modifying CTEs, the INSERTs only when the UPDATE won): through the ORM
+they take five round trips (BEGIN, UPDATE, two INSERTs, COMMIT), the costliest step of a create
+after TeamViewer's answer. Elsewhere (SQLite) they run through the ORM in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_event, audit_record
+
+from ..lifecycle import TRANSITIONS, session_mark_open, session_open_changes
+from ..models import Session
+from ..row_sql import alone, assignments, insert_select, mark_written, table
+from .emails import invitation_enqueue_on_commit, invitation_outbox_row, invitation_queue
+
+if TYPE_CHECKING:
+    from tokens_app.teamviewer import RemoteSession
+
+QUEUED = {"email_status": Session.EmailStatus.QUEUED}
+
+
+def session_record_open(
+    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, invite: bool, language: str | None, via: str
+) -> bool:
+    """Turn the reservation into the open session ``remote``, queue its invitation (``invite``)
+    and audit the create: one commit. False when the reservation is no longer there to fill
+    (nothing is written then)."""
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            return _record_by_orm(session, remote=remote, agent=agent, invite=invite, language=language, via=via)
+    audit = audit_event(action=AuditEvent.Action.CREATE, actor=agent, session=session, via=via)
+    audit.session_code = remote.code
+    email = invitation_outbox_row(session=session, requested_by=agent, language=language) if invite else None
+    changes = {**session_open_changes(session, remote=remote), **(QUEUED if invite else {})}
+    with alone():
+        written = _record_in_one_statement(session, changes=changes, rows=[audit, *([email] if email else [])])
+    if written is None:
+        return False
+    if email is not None:
+        email.pk = written
+        invitation_enqueue_on_commit(email.pk)
+    return True
+
+
+def _record_by_orm(
+    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, invite: bool, language: str | None, via: str
+) -> bool:
+    if not session_mark_open(session, remote=remote, **(QUEUED if invite else {})):
+        return False
+    if invite:
+        invitation_queue(session=session, requested_by=agent, language=language, marked=True)
+    audit_record(action=AuditEvent.Action.CREATE, actor=agent, session=session, outcome="ok", via=via)
+    return True
+
+
+def _record_in_one_statement(session: Session, *, changes: dict[str, Any], rows: list[models.Model]) -> Any:
+    """UPDATE the reservation to open with ``changes`` and INSERT ``rows`` when it moved: the
+    last row's id, or None when it did not move (nothing is written then)."""
+    changes = {"state": Session.State.OPEN, "updated_at": timezone.now(), **changes}
+    sets, params = assignments(Session, changes)
+    allowed = TRANSITIONS[Session.State.OPEN]
+    sql = [
+        f"WITH opened AS (UPDATE {table(Session)} SET {sets}"  # noqa: S608 - every value is a parameter
+        f" WHERE id = %s AND state IN ({', '.join(['%s'] * len(allowed))}) RETURNING id)"
+    ]
+    params += [session.pk, *allowed]
+    for number, row in enumerate(rows):
+        insert, values = insert_select(row, "FROM opened")
+        sql.append(f", row{number} AS ({insert} RETURNING id)")
+        params += values
+    sql.append(f" SELECT id FROM row{len(rows) - 1}")  # noqa: S608 - a CTE's name
+    with connection.cursor() as cursor:
+        cursor.execute("".join(sql), params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    for name, value in changes.items():
+        setattr(session, name, value)
+    for row in rows:
+        mark_written(row)
+    return found[0]

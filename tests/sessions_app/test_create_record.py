@@ -1,0 +1,67 @@
+"""Recording a made session: the one PostgreSQL statement writes what the ORM's three writes write."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from csm_teamviewer.audit.models import AuditEvent
+from sessions_app.models import InvitationEmail, Session
+from sessions_app.services import create_record
+from sessions_app.services.create_record import session_record_open
+from tokens_app.teamviewer import RemoteSession
+
+from .conftest import make_session
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the one statement is PostgreSQL's")
+
+INVITATION = ("to", "language", "status", "attempts", "last_error", "requested_by_id", "sent_at")
+AUDIT = ("action", "actor_id", "incident_id", "session_code", "outcome", "detail", "via")
+SESSION = ("state", "code", "end_customer_link", "supporter_link", "webclient_supporter_link", "email_status")
+
+
+def _recorded(agent, code: str, *, invite: bool, monkeypatch=None) -> tuple:
+    reservation = make_session(agent, state=Session.State.CREATING, code="", incident_id=f"INC-{code}")
+    remote = RemoteSession(
+        code=code,
+        state="open",
+        end_customer_link=f"https://get.teamviewer.test/{code}",
+        supporter_link=f"https://start.teamviewer.test/{code}",
+        webclient_supporter_link=f"https://web.teamviewer.test/{code}",
+    )
+    assert session_record_open(reservation, remote=remote, agent=agent, invite=invite, language="ja", via="api")
+    stored = Session.objects.get(pk=reservation.pk)
+    emails = [_values(email, INVITATION) for email in InvitationEmail.objects.filter(session=stored)]
+    [audit] = AuditEvent.objects.filter(session=stored)
+    seen = _values(reservation, SESSION, code), _values(stored, SESSION, code)
+    return seen, emails, {**_values(audit, AUDIT, code), "incident_id": None}
+
+
+def _values(row, names, code: str = "") -> dict:
+    """The row's fields as plain values, the session code written as <code>."""
+    values = {name: getattr(row, name) for name in names}
+    return {name: str(value).replace(code, "<code>") if code else value for name, value in values.items()}
+
+
+@pytest.mark.parametrize("invite", [True, False])
+def test_the_one_statement_writes_what_the_orm_writes(agent, monkeypatch, invite, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as by_statement:
+        in_one = _recorded(agent, "s11-111-111", invite=invite)
+    monkeypatch.setattr(create_record.connection, "vendor", "sqlite")  # the ORM's path
+    with django_capture_on_commit_callbacks() as by_orm:
+        through_orm = _recorded(agent, "s22-222-222", invite=invite)
+
+    assert in_one == through_orm
+    (in_memory, stored), emails, _audit = in_one
+    assert in_memory == stored and stored["state"] == "open"
+    assert len(emails) == len(by_statement) == len(by_orm) == (1 if invite else 0)
+
+
+def test_a_reservation_no_longer_there_is_not_filled_and_nothing_is_written(agent):
+    reservation = make_session(agent, state=Session.State.CREATING, code="")
+    Session.objects.filter(pk=reservation.pk).update(state=Session.State.UNCERTAIN)
+    remote = RemoteSession(code="s33-333-333", state="open")
+
+    assert not session_record_open(reservation, remote=remote, agent=agent, invite=True, language=None, via="api")
+    assert reservation.state == Session.State.CREATING
+    assert not InvitationEmail.objects.exists() and not AuditEvent.objects.exists()
