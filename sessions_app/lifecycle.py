@@ -76,14 +76,15 @@ _PAIR_UNSETTLED_SQL = (
 )
 
 
-def pair_unsettled_sql(*, agent_id: int, incident_id: str, now: datetime) -> tuple[str, list[Any]]:
-    """``SELECT 1`` of the pair's rows in ``unsettled(now)``, and its parameters."""
-    from .models import Session
-
+def pair_unsettled_sql(
+    model: type[models.Model], *, agent_id: int, incident_id: str, now: datetime
+) -> tuple[str, list[Any]]:
+    """``SELECT 1`` of the pair's rows (of ``model``, the Session table) in ``unsettled(now)``,
+    and its parameters."""
     adapt = connection.ops.adapt_datetimefield_value
     stale_before = now - stale_age()
     params = [agent_id, incident_id, State.UNCERTAIN, adapt(now), State.CREATING, adapt(stale_before)]
-    return _PAIR_UNSETTLED_SQL.format(table=table(Session)), params
+    return _PAIR_UNSETTLED_SQL.format(table=table(model)), params
 
 
 def _stale(now: datetime) -> Q:
@@ -120,7 +121,7 @@ class SessionQuerySet(models.QuerySet):
 
     def pair_is_unsettled(self, *, agent_id: int, incident_id: str, now: datetime) -> bool:
         """Whether ``unsettled(now)`` holds a row of this (agent, incident) pair."""
-        sql, params = pair_unsettled_sql(agent_id=agent_id, incident_id=incident_id, now=now)
+        sql, params = pair_unsettled_sql(self.model, agent_id=agent_id, incident_id=incident_id, now=now)
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone() is not None
@@ -196,7 +197,8 @@ def reservation_insert(session: Session, *, unless_unsettled: bool = False) -> b
                     return False
                 session.save(force_insert=True)
                 return True
-            return _insert_reservation(session, unsettled=pair_unsettled_sql(**pair) if unless_unsettled else None)
+            unsettled = pair_unsettled_sql(type(session), **pair) if unless_unsettled else None
+            return _insert_reservation(session, unsettled=unsettled)
     except IntegrityError:
         return False
 

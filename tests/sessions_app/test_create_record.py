@@ -9,9 +9,8 @@ from csm_teamviewer.audit.models import AuditEvent
 from sessions_app.models import InvitationEmail, Session
 from sessions_app.services import create_record
 from sessions_app.services.create_record import session_record_open
+from tests.factories import SessionFactory
 from tokens_app.teamviewer import RemoteSession
-
-from .conftest import make_session
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the one statement is PostgreSQL's")
 
@@ -21,7 +20,7 @@ SESSION = ("state", "code", "end_customer_link", "supporter_link", "webclient_su
 
 
 def _recorded(agent, code: str, *, invite: bool, monkeypatch=None) -> tuple:
-    reservation = make_session(agent, state=Session.State.CREATING, code="", incident_id=f"INC-{code}")
+    reservation = SessionFactory(agent=agent, state=Session.State.CREATING, code="", incident_id=f"INC-{code}")
     remote = RemoteSession(
         code=code,
         state="open",
@@ -32,7 +31,7 @@ def _recorded(agent, code: str, *, invite: bool, monkeypatch=None) -> tuple:
     assert session_record_open(reservation, remote=remote, agent=agent, invite=invite, language="ja", via="api")
     stored = Session.objects.get(pk=reservation.pk)
     emails = [_values(email, INVITATION) for email in InvitationEmail.objects.filter(session=stored)]
-    [audit] = AuditEvent.objects.filter(session=stored)
+    [audit] = AuditEvent.objects.filter(session_id=stored.pk)
     seen = _values(reservation, SESSION, code), _values(stored, SESSION, code)
     return seen, emails, {**_values(audit, AUDIT, code), "incident_id": None}
 
@@ -58,7 +57,7 @@ def test_the_one_statement_writes_what_the_orm_writes(agent, monkeypatch, invite
 
 
 def test_a_reservation_no_longer_there_is_not_filled_and_nothing_is_written(agent):
-    reservation = make_session(agent, state=Session.State.CREATING, code="")
+    reservation = SessionFactory(agent=agent, state=Session.State.CREATING, code="")
     Session.objects.filter(pk=reservation.pk).update(state=Session.State.UNCERTAIN)
     remote = RemoteSession(code="s33-333-333", state="open")
 
