@@ -7,10 +7,8 @@ fails naming the missing variable. The names are the public interface (see READM
 ``.env.example`` lists every one (tests/test_env_example.py keeps the two in step).
 """
 
-from .api import *  # noqa: F403
 from .background import *  # noqa: F403
 from .environment import *  # noqa: F403
-from .mail import *  # noqa: F403
 from .security import *  # noqa: F403
 from .teamviewer import *  # noqa: F403
 from .web import *  # noqa: F403
