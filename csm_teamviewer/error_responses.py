@@ -24,7 +24,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -80,6 +79,9 @@ _DRF_CODES = {
 }
 
 
+FIELDS_INVALID = gettext_lazy("Some fields are not valid.")
+
+
 class _DrfError(ServiceError):
     """One of DRF's own exceptions, carried as a ServiceError so it renders the same way."""
 
@@ -89,7 +91,7 @@ class _DrfError(ServiceError):
         self.wait = getattr(exc, "wait", None)
         self.auth_header = getattr(exc, "auth_header", None)
         if isinstance(exc, drf_exceptions.ValidationError):
-            super().__init__(_("Some fields are not valid."), errors=_field_errors(exc.detail))
+            super().__init__(FIELDS_INVALID, errors=field_errors(exc.detail))
         elif self.wait is not None:
             super().__init__(str(exc.detail), retry_after=_seconds(self.wait))
         else:
@@ -108,7 +110,12 @@ def _seconds(wait: float) -> int:
     return max(1, math.ceil(wait))
 
 
-def _field_errors(detail: Any) -> dict[str, list[str]]:
+def fields_invalid(detail: Any) -> Invalid:
+    """The 400 for a serializer's errors: one message, and each field's own messages."""
+    return Invalid(FIELDS_INVALID, errors=field_errors(detail))
+
+
+def field_errors(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         return {str(key): _flatten(value) for key, value in detail.items()}
     return {"non_field_errors": _flatten(detail)}

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,6 +31,7 @@ from .serializers import (
     SessionSerializer,
     SupporterLinkSerializer,
     TeamViewerConnectionSerializer,
+    validated,
 )
 from .services.create import SessionRequest, session_create
 from .services.sessions import session_close, session_email, session_join
@@ -116,12 +117,6 @@ class AgentApi(APIView):
         return super().handle_exception(exc)
 
 
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _session_response(request: Request, session: Session, code: int = status.HTTP_200_OK) -> Response:
     return Response(session_data(session, viewer=request.user), status=code)
 
@@ -138,7 +133,7 @@ class SessionsApi(AgentApi):
         responses={200: SessionSerializer(many=True), **_errors(400, *_AUTH)},
     )
     def get(self, request: Request) -> Response:
-        sessions = session_list(**_validated(SessionListFilterSerializer, request.query_params))
+        sessions = session_list(**validated(SessionListFilterSerializer, request.query_params))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(session_list_values(sessions), request, view=self)
         return paginator.get_paginated_response(session_list_data(page, viewer=request.user))
@@ -158,7 +153,7 @@ class SessionsApi(AgentApi):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _validated(SessionCreateInputSerializer, request.data)
+        data = validated(SessionCreateInputSerializer, request.data)
         session, created = session_create(agent=request.user, session_request=SessionRequest(**data), via=VIA)
         return _session_response(request, session, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -191,7 +186,7 @@ class SessionEmailApi(AgentApi):
     )
     def post(self, request: Request, session_id: str) -> Response:
         session = session_get(session_id=session_id)
-        data = _validated(SessionEmailInputSerializer, request.data)
+        data = validated(SessionEmailInputSerializer, request.data)
         session_email(session=session, actor=request.user, via=VIA, **data)
         return _session_response(request, session, status.HTTP_202_ACCEPTED)
 

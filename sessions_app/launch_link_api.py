@@ -9,8 +9,8 @@ from rest_framework.response import Response
 
 from csm_teamviewer.signed_in import AgentRequest
 
-from .apis import _ERRORS, AgentApi, _errors, _validated
-from .serializers import StrictCharField, StrictEmailField, _NullIsBlank, printable, single_line
+from .apis import _ERRORS, AgentApi, _errors
+from .serializers import StrictCharField, StrictEmailField, _NullIsBlank, printable, single_line, validated
 from .services.launch import launch_link_create
 
 
@@ -66,6 +66,6 @@ class LaunchLinkApi(AgentApi):
         },
     )
     def post(self, request: AgentRequest) -> Response:
-        url = launch_link_create(agent=request.user, **_validated(LaunchInputSerializer, request.data))
+        url = launch_link_create(agent=request.user, **validated(LaunchInputSerializer, request.data))
         # The link signs its holder in: no cache may keep it.
         return Response({"url": url}, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from csm_teamviewer.error_responses import fields_invalid
+
 from .models import Session
 from .services.emails import SUPPORTED_LANGUAGES
 from .session_body import session_data
@@ -224,3 +226,11 @@ class TeamViewerConnectionSerializer(serializers.Serializer):
         allow_null=True,
         help_text="When the access token expires (it is refreshed by itself).",
     )
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """The serializer's validated data; ``Invalid`` (400) naming each field's errors otherwise."""
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        raise fields_invalid(serializer.errors)
+    return dict(serializer.validated_data)

@@ -20,7 +20,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget, trigger_client_event
@@ -34,7 +33,7 @@ from .models import Session
 from .page_messages import PageMessage
 from .parsers import RequestTooLarge
 from .selectors import session_get, session_list
-from .serializers import SessionCreateInputSerializer, SessionEmailInputSerializer
+from .serializers import SessionCreateInputSerializer, SessionEmailInputSerializer, validated
 from .services.create import SessionRequest, session_create
 from .services.emails import SUPPORTED_LANGUAGES
 from .services.sessions import session_close, session_email, session_join
@@ -124,14 +123,6 @@ def _posted(request: HttpRequest) -> QueryDict:
         raise Invalid() from None
 
 
-def _validated(serializer_class: type, data: dict[str, Any]) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        errors = {name: [str(text) for text in texts] for name, texts in serializer.errors.items()}
-        raise Invalid(_("Some fields are not valid."), errors=errors)
-    return dict(serializer.validated_data)
-
-
 def _incident_session(*, incident_id: str, session_id: str) -> Session:
     session = session_get(session_id=session_id)
     if session.incident_id != incident_id:
@@ -202,7 +193,7 @@ def session_create_fragment(request: SignedInRequest, incident_id: str) -> HttpR
     values = _create_values(_posted(request))
     fields = {**values, "incident_id": incident_id, "language": values["language"] or None}
     try:
-        data = _validated(SessionCreateInputSerializer, fields)
+        data = validated(SessionCreateInputSerializer, fields)
     except Invalid as error:
         # The form again as typed, each field's error beside it (out of band, with the message).
         form = _create_form(values, error.extra["errors"])
@@ -217,7 +208,7 @@ def session_create_fragment(request: SignedInRequest, incident_id: str) -> HttpR
 def session_email_fragment(request: SignedInRequest, incident_id: str, session_id: str) -> HttpResponse:
     session = _incident_session(incident_id=incident_id, session_id=session_id)
     to = _posted(request).get("to", "").strip()
-    data = _validated(SessionEmailInputSerializer, {"to": to} if to else {})
+    data = validated(SessionEmailInputSerializer, {"to": to} if to else {})
     session_email(session=session, actor=request.user, via=VIA, **data)
     return _with_list(request, incident_id, page_messages.invitation_queued(session), status=202)
 
