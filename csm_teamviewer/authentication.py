@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Field
 
@@ -25,13 +25,13 @@ def csm_login(value: str) -> str:
     return login
 
 
-def agent_for_csm_login(*, login: str) -> AbstractBaseUser:
+def agent_for_csm_login(*, login: str) -> User:
     """The Django user for a CSM login, created (without a usable password) the first time."""
     login = csm_login(login)
     return agent_admit(_find(login) or agent_provision(login=login))
 
 
-def agent_admit(agent: AbstractBaseUser) -> AbstractBaseUser:
+def agent_admit(agent: User) -> User:
     """The agent, unless deactivated (``PermissionDenied``)."""
     if not agent.is_active:
         raise PermissionDenied("This agent is deactivated.")
@@ -40,31 +40,31 @@ def agent_admit(agent: AbstractBaseUser) -> AbstractBaseUser:
 
 def username_column() -> str:
     """The user table's column holding the login, for statements written out by hand."""
-    User = get_user_model()
-    return cast(str, cast(Field, User._meta.get_field(_username_field())).column)
+    user_model = get_user_model()
+    return cast(str, cast(Field, user_model._meta.get_field(_username_field())).column)
 
 
 def _username_field() -> str:
     return get_user_model().USERNAME_FIELD
 
 
-def _find(login: str) -> AbstractBaseUser | None:
+def _find(login: str) -> User | None:
     # A written-out statement costs half the CPU of the ORM's compiling the same one.
-    User = get_user_model()
+    user_model = get_user_model()
     quote = connection.ops.quote_name
-    sql = f"SELECT * FROM {quote(User._meta.db_table)} WHERE {quote(username_column())} = %s"  # noqa: S608 - the login is a parameter
-    return next(iter(User.objects.raw(sql, [login])), None)
+    sql = f"SELECT * FROM {quote(user_model._meta.db_table)} WHERE {quote(username_column())} = %s"  # noqa: S608 - the login is a parameter
+    return next(iter(user_model.objects.raw(sql, [login])), None)
 
 
-def agent_provision(*, login: str) -> AbstractBaseUser:
+def agent_provision(*, login: str) -> User:
     """A new agent for a checked login (no usable password), or the one a concurrent call made."""
-    User = get_user_model()
+    user_model = get_user_model()
     try:
         with transaction.atomic():
-            user = User(**{_username_field(): login})
+            user = user_model(**{_username_field(): login})
             user.set_unusable_password()
             user.save()
             return user
     except IntegrityError:
         # Another request provisioned the same agent at the same moment.
-        return User.objects.get(**{_username_field(): login})
+        return user_model.objects.get(**{_username_field(): login})

@@ -6,7 +6,7 @@ fixes the paths), so those views hold one small method per action.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from csm_teamviewer.signed_in import AgentRequest
 from tokens_app.services import token_disconnect, token_status
 
 from .auth import ApiKeyAuthentication, IsCsmAgent
@@ -36,7 +37,7 @@ from .serializers import (
 from .services.create import SessionRequest, session_create
 from .services.sessions import session_close, session_email, session_join
 from .session_body import session_data, session_list_data, session_list_values
-from .throttles import AgentThrottle, ApiKeyThrottle, throttles_refusing
+from .throttles import AgentThrottle, ApiKeyThrottle, WindowThrottle, throttles_refusing
 
 VIA = "api"
 
@@ -106,7 +107,7 @@ class AgentApi(APIView):
 
     def check_throttles(self, request: Request) -> None:
         # Both budgets in one cache round trip; the longest wait is the one to report.
-        refusing = throttles_refusing(self.get_throttles(), request)
+        refusing = throttles_refusing(cast(list[WindowThrottle], self.get_throttles()), request)
         if refusing:
             self.throttled(request, max(throttle.wait() for throttle in refusing))
 
@@ -117,7 +118,7 @@ class AgentApi(APIView):
         return super().handle_exception(exc)
 
 
-def _session_response(request: Request, session: Session, code: int = status.HTTP_200_OK) -> Response:
+def _session_response(request: AgentRequest, session: Session, code: int = status.HTTP_200_OK) -> Response:
     return Response(session_data(session, viewer=request.user), status=code)
 
 
@@ -132,7 +133,7 @@ class SessionsApi(AgentApi):
         parameters=[SessionListFilterSerializer],
         responses={200: SessionSerializer(many=True), **_errors(400, *_AUTH)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AgentRequest) -> Response:
         sessions = session_list(**validated(SessionListFilterSerializer, request.query_params))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(session_list_values(sessions), request, view=self)
@@ -152,7 +153,7 @@ class SessionsApi(AgentApi):
             **_errors(*_BODY, *_AUTH, *_TEAMVIEWER, described={403: _LICENCE_403}),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AgentRequest) -> Response:
         data = validated(SessionCreateInputSerializer, request.data)
         session, created = session_create(agent=request.user, session_request=SessionRequest(**data), via=VIA)
         return _session_response(request, session, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -166,7 +167,7 @@ class SessionDetailApi(AgentApi):
         parameters=[_SESSION_ID],
         responses={200: SessionSerializer, **_errors(*_AUTH, 404)},
     )
-    def get(self, request: Request, session_id: str) -> Response:
+    def get(self, request: AgentRequest, session_id: str) -> Response:
         return _session_response(request, session_get(session_id=session_id))
 
 
@@ -184,7 +185,7 @@ class SessionEmailApi(AgentApi):
             **_errors(*_BODY, *_AUTH, 404, 409, described={409: _CLOSED_409}),
         },
     )
-    def post(self, request: Request, session_id: str) -> Response:
+    def post(self, request: AgentRequest, session_id: str) -> Response:
         session = session_get(session_id=session_id)
         data = validated(SessionEmailInputSerializer, request.data)
         session_email(session=session, actor=request.user, via=VIA, **data)
@@ -204,7 +205,7 @@ class SessionJoinApi(AgentApi):
             **_errors(*_BODY, *_AUTH, 404, 409, described={409: _CLOSED_409}),
         },
     )
-    def post(self, request: Request, session_id: str) -> Response:
+    def post(self, request: AgentRequest, session_id: str) -> Response:
         link = session_join(session=session_get(session_id=session_id), actor=request.user, via=VIA)
         return Response({"supporter_link": link})
 
@@ -225,7 +226,7 @@ class SessionCloseApi(AgentApi):
             **_errors(*_BODY, *_AUTH, 404, *_TEAMVIEWER, described={409: _CLOSE_409}),
         },
     )
-    def post(self, request: Request, session_id: str) -> Response:
+    def post(self, request: AgentRequest, session_id: str) -> Response:
         session = session_close(session=session_get(session_id=session_id), actor=request.user, via=VIA)
         return _session_response(request, session)
 
@@ -237,7 +238,7 @@ class MyTeamViewerApi(AgentApi):
         summary="The acting agent's TeamViewer connection",
         responses={200: TeamViewerConnectionSerializer, **_errors(*_AUTH)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AgentRequest) -> Response:
         return Response(TeamViewerConnectionSerializer(token_status(agent=request.user)).data)
 
     @extend_schema(
@@ -250,6 +251,6 @@ class MyTeamViewerApi(AgentApi):
             **_errors(*_AUTH),
         },
     )
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: AgentRequest) -> Response:
         token_disconnect(agent=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

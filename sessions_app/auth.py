@@ -7,7 +7,7 @@ caller has not said who acts); a deactivated agent is a 403 ``permission_denied`
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -29,7 +29,7 @@ _AGENT_META = "HTTP_X_CSM_USER"
 class ApiKeyAuthentication(BaseAuthentication):
     """``Authorization: Token <key>`` plus ``X-CSM-User: <CSM login>``."""
 
-    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, ApiKey] | None:
+    def authenticate(self, request: Request) -> tuple[User, ApiKey] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None  # no credentials: the permission check answers 401
@@ -61,7 +61,7 @@ def _named_login(request: Request) -> tuple[str, str | None]:
         return "", str(exc.detail)
 
 
-def _admitted(agent: AbstractBaseUser) -> AbstractBaseUser:
+def _admitted(agent: User) -> User:
     try:
         return agent_admit(agent)
     except PermissionDenied as exc:

@@ -189,15 +189,20 @@ def reservation_insert(session: Session, *, unless_unsettled: bool = False) -> b
     """Write the ``creating`` row that reserves its (incident, agent); False when another row
     holds the pair (the partial unique constraint) or, with ``unless_unsettled``, when the pair
     is ``unsettled`` (its last create may have left a session at TeamViewer only)."""
-    pair = {"agent_id": session.agent_id, "incident_id": session.incident_id, "now": timezone.now()}
+    agent_id, incident_id, now = session.agent_id, session.incident_id, timezone.now()
     try:
         with alone():
             if connection.vendor != "postgresql":
-                if unless_unsettled and type(session).objects.pair_is_unsettled(**pair):
+                pair_rows = type(session).objects
+                if unless_unsettled and pair_rows.pair_is_unsettled(agent_id=agent_id, incident_id=incident_id, now=now):
                     return False
                 session.save(force_insert=True)
                 return True
-            unsettled = pair_unsettled_sql(type(session), **pair) if unless_unsettled else None
+            unsettled = (
+                pair_unsettled_sql(type(session), agent_id=agent_id, incident_id=incident_id, now=now)
+                if unless_unsettled
+                else None
+            )
             return _insert_reservation(session, unsettled=unsettled)
     except IntegrityError:
         return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from tokens_app import pending_actions
 
@@ -21,12 +21,12 @@ from .session_body import session_data
 VIA = "login"
 
 
-def resume_create(*, agent: AbstractBaseUser, **args: Any) -> dict[str, Any]:
+def resume_create(*, agent: User, **args: Any) -> dict[str, Any]:
     session, created = session_create(agent=agent, session_request=SessionRequest.from_json(args), via=VIA)
     return {"session": session_data(session, viewer=agent), "created": created}
 
 
-def resume_close(*, agent: AbstractBaseUser, session_id: str) -> dict[str, Any]:
+def resume_close(*, agent: User, session_id: str) -> dict[str, Any]:
     session = session_close(session=session_get(session_id=session_id), actor=agent, via=VIA)
     return {"session": session_data(session, viewer=agent)}
 

@@ -9,7 +9,7 @@ prepared by the model's fields, as the ORM's own INSERT and UPDATE prepare them 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models, transaction
 
@@ -18,11 +18,16 @@ def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def _column(field: models.Field) -> str:
+    """The field's quoted column (every concrete field has one)."""
+    return connection.ops.quote_name(cast(str, field.column))
+
+
 def assignments(model: type[models.Model], changes: dict[str, Any]) -> tuple[str, list[Any]]:
     """``col = %s, ...`` for an UPDATE of ``changes`` (field name -> value), and its parameters."""
-    fields = [model._meta.get_field(name) for name in changes]
-    sql = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)  # type: ignore[union-attr]
-    return sql, [field.get_db_prep_save(changes[field.name], connection) for field in fields]  # type: ignore[union-attr]
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in changes]
+    sql = ", ".join(f"{_column(field)} = %s" for field in fields)
+    return sql, [field.get_db_prep_save(changes[field.name], connection) for field in fields]
 
 
 def insert_select(row: models.Model, tail: str = "") -> tuple[str, list[Any]]:
@@ -34,7 +39,7 @@ def insert_select(row: models.Model, tail: str = "") -> tuple[str, list[Any]]:
     """
     fields = [field for field in row._meta.concrete_fields if not field.db_returning]
     values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(_column(field) for field in fields)
     casts = ", ".join(f"%s::{_cast_type(field)}" for field in fields)
     return f"INSERT INTO {table(type(row))} ({columns}) SELECT {casts} {tail}", values  # noqa: S608 - values are parameters
 

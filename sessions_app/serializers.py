@@ -42,7 +42,7 @@ def single_line(value: str) -> None:
         raise serializers.ValidationError(_("Use one line without control characters."))
 
 
-class _JsonTypeOnly:
+class _JsonTypeOnly(serializers.Field):
     """DRF turns a number into a string and "yes" into True; a wrong JSON type is an error here."""
 
     json_type: type = str
@@ -72,7 +72,7 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(
         help_text="A human-readable explanation (TeamViewer's own text where it gave one)."
     )
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # the error body's field, not Serializer.errors
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="With `invalid`: the messages for each field, by field name.",

@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -41,7 +41,7 @@ _BODY_COLUMNS = (
 )
 
 
-def _shows_link(viewer: AbstractBaseUser | None, agent_id: int) -> bool:
+def _shows_link(viewer: User | None, agent_id: int) -> bool:
     return viewer is not None and (viewer.pk == agent_id or getattr(viewer, "is_staff", False))
 
 
@@ -74,7 +74,7 @@ def _body(values: dict[str, Any], *, agent: str, supporter_link: str | None, zon
     }
 
 
-def session_data(session: Session, *, viewer: AbstractBaseUser | None) -> dict[str, Any]:
+def session_data(session: Session, *, viewer: User | None) -> dict[str, Any]:
     """The session's API body for ``viewer`` (also what a resumed create or close reports)."""
     shown = _shows_link(viewer, session.agent_id)
     return _body(
@@ -96,7 +96,7 @@ def session_list_values(sessions: QuerySet[Session]) -> QuerySet[Session, dict[s
 
 
 def session_list_data(
-    rows: Iterable[dict[str, Any]], *, viewer: AbstractBaseUser | None
+    rows: Iterable[dict[str, Any]], *, viewer: User | None
 ) -> list[dict[str, Any]]:
     """The API bodies of ``session_list_values`` rows for ``viewer``: as ``session_data`` writes them."""
     link_field = cast(EncryptedTextField, Session._meta.get_field("supporter_link"))

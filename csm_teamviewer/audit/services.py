@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from csm_teamviewer.errors import ServiceError
 
@@ -27,7 +27,7 @@ class AuditedSession(Protocol):
 def audit_record(
     *,
     action: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     incident_id: str = "",
     session: AuditedSession | None = None,
     outcome: str = "ok",
@@ -45,7 +45,7 @@ def audit_record(
 def audit_event(
     *,
     action: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     incident_id: str = "",
     session: AuditedSession | None = None,
     outcome: str = "ok",
@@ -55,7 +55,7 @@ def audit_event(
     """The audit row, not yet written (a create writes it in the statement that records the session)."""
     return AuditEvent(
         action=action,
-        # By id: callers hold an AbstractBaseUser; the field is typed with the concrete user model.
+        # By id: callers hold an User; the field is typed with the concrete user model.
         actor_id=actor.pk if actor is not None else None,
         incident_id=incident_id or (session.incident_id if session else ""),
         session_id=session.pk if session else None,
@@ -69,7 +69,7 @@ def audit_event(
 def audit_failure(
     *,
     action: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     exc: ServiceError,
     via: str,
     session: AuditedSession | None = None,

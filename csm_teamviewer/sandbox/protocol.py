@@ -143,7 +143,7 @@ def _fault_response(fault: Fault) -> HttpResponse:
     if fault.body:
         response = HttpResponse(fault.body, status=fault.status, content_type=fault.content_type)
     else:
-        error, description = _FAULT_ERRORS.get(fault.status, ("internal_error", "Injected failure."))
+        error, description = _FAULT_ERRORS.get(fault.status or 500, ("internal_error", "Injected failure."))
         response = JsonResponse(error_body(error, description), status=fault.status)
     if fault.retry_after is not None:
         response["Retry-After"] = str(fault.retry_after)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     return None if found is None else found[0]
 
 
-def api_key_with_agent(*, key: str, login: str | None) -> tuple[ApiKey, AbstractBaseUser | None] | None:
+def api_key_with_agent(*, key: str, login: str | None) -> tuple[ApiKey, User | None] | None:
     """The active key matching ``key`` and the user whose login is ``login`` (None when there is
     none yet); None when the key is unknown or revoked.
 

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DatabaseError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -87,7 +87,7 @@ def wait_seconds() -> float:
 
 
 def session_create(
-    *, agent: AbstractBaseUser, session_request: SessionRequest, via: str = "api"
+    *, agent: User, session_request: SessionRequest, via: str = "api"
 ) -> tuple[Session, bool]:
     """The agent's live session on the incident: made now (True) or the one it already had (False).
 
@@ -105,7 +105,7 @@ def session_create(
     return session, created
 
 
-def _create(*, agent: AbstractBaseUser, session_request: SessionRequest, via: str) -> tuple[Session, bool]:
+def _create(*, agent: User, session_request: SessionRequest, via: str) -> tuple[Session, bool]:
     # Twice: when the session we met goes away (its TeamViewer call failed, or it had expired),
     # try once more.
     for attempt in range(2):
@@ -123,7 +123,7 @@ def _create(*, agent: AbstractBaseUser, session_request: SessionRequest, via: st
 # --- the reservation ----------------------------------------------------------------------------
 
 
-def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest, settle_first: bool) -> Session | None:
+def _reserve(*, agent: User, session_request: SessionRequest, settle_first: bool) -> Session | None:
     """Insert the ``creating`` row for (incident, agent); None when another request holds the pair.
 
     ``settle_first``: the pair's last create may have left a session at TeamViewer only; settle
@@ -142,8 +142,9 @@ def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest, settle
     )
     if reservation_insert(session, unless_unsettled=settle_first):
         return session
-    pair = {"agent_id": agent.pk, "incident_id": session_request.incident_id}
-    if not settle_first or not Session.objects.pair_is_unsettled(**pair, now=timezone.now()):
+    if not settle_first or not Session.objects.pair_is_unsettled(
+        agent_id=agent.pk, incident_id=session_request.incident_id, now=timezone.now()
+    ):
         return None
     try:
         sessions_reconcile(agent=agent, incident_id=session_request.incident_id)
@@ -152,7 +153,7 @@ def _reserve(*, agent: AbstractBaseUser, session_request: SessionRequest, settle
     return session if reservation_insert(session) else None
 
 
-def _await(*, agent: AbstractBaseUser, incident_id: str) -> Session | None:
+def _await(*, agent: User, incident_id: str) -> Session | None:
     """The pair's live session once TeamViewer has made it; None when it went away meanwhile
     (its TeamViewer call failed, it had expired, or its process died)."""
     deadline = time.monotonic() + wait_seconds()
@@ -181,7 +182,7 @@ def _expire_if_past_lifetime(session: Session) -> bool:
 # --- TeamViewer ---------------------------------------------------------------------------------
 
 
-def _fill(session: Session, *, agent: AbstractBaseUser, session_request: SessionRequest, via: str) -> Session:
+def _fill(session: Session, *, agent: User, session_request: SessionRequest, via: str) -> Session:
     """Have TeamViewer make the session, then record it in the reservation."""
     remote = _make(session, agent=agent, session_request=session_request)
     invite = session_request.send_email and bool(session.requester_email)
@@ -201,7 +202,7 @@ def _fill(session: Session, *, agent: AbstractBaseUser, session_request: Session
     return session
 
 
-def _make(session: Session, *, agent: AbstractBaseUser, session_request: SessionRequest) -> RemoteSession:
+def _make(session: Session, *, agent: User, session_request: SessionRequest) -> RemoteSession:
     """TeamViewer's session for the reservation; a failure settles the reservation by what it means."""
     try:
         remote = _create_remote(agent, session)
@@ -221,7 +222,7 @@ def _make(session: Session, *, agent: AbstractBaseUser, session_request: Session
     return remote
 
 
-def _undo(session: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -> None:
+def _undo(session: Session, *, remote: RemoteSession, agent: User) -> None:
     """TeamViewer made the session but we could not record it: close it there, drop the reservation.
 
     Best effort on both sides: when the close fails the row is marked uncertain, and when that
@@ -243,7 +244,7 @@ def _undo(session: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -
         logger.warning("Reservation %s stays for reconciliation.", session.pk)
 
 
-def _create_remote(agent: AbstractBaseUser, session: Session) -> RemoteSession:
+def _create_remote(agent: User, session: Session) -> RemoteSession:
     # custom_api carries our ids so a TeamViewer session can always be traced back to us.
     custom_api = json.dumps({"csm_session_id": str(session.pk), "incident_id": session.incident_id})
     remote = teamviewer_for(agent).create_session(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ QUEUED = {"email_status": Session.EmailStatus.QUEUED}
 
 
 def session_record_open(
-    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, invite: bool, language: str | None, via: str
+    session: Session, *, remote: RemoteSession, agent: User, invite: bool, language: str | None, via: str
 ) -> bool:
     """Turn the reservation into the open session ``remote``, queue its invitation (``invite``)
     and audit the create: one commit. False when the reservation is no longer there to fill
@@ -52,7 +52,7 @@ def session_record_open(
 
 
 def _record_by_orm(
-    session: Session, *, remote: RemoteSession, agent: AbstractBaseUser, invite: bool, language: str | None, via: str
+    session: Session, *, remote: RemoteSession, agent: User, invite: bool, language: str | None, via: str
 ) -> bool:
     if not session_mark_open(session, remote=remote, **(QUEUED if invite else {})):
         return False

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import QuerySet
@@ -52,7 +52,7 @@ def invitation_language(*, requested: str | None, session: Session) -> str:
 def invitation_queue(
     *,
     session: Session,
-    requested_by: AbstractBaseUser | None,
+    requested_by: User | None,
     to: str | None = None,
     language: str | None = None,
     marked: bool = False,
@@ -72,7 +72,7 @@ def invitation_queue(
 
 
 def invitation_outbox_row(
-    *, session: Session, requested_by: AbstractBaseUser | None, to: str | None = None, language: str | None = None
+    *, session: Session, requested_by: User | None, to: str | None = None, language: str | None = None
 ) -> InvitationEmail:
     """The invitation's outbox row, not yet written (a create writes it with the session)."""
     return InvitationEmail(

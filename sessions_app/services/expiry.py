@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -187,7 +187,7 @@ def _finish_closes(closing: _Closing, *, limiter: RateLimiter) -> dict[Session, 
 
 
 def _tokens_for(
-    agents: dict[int, AbstractBaseUser], *, limiter: RateLimiter
+    agents: dict[int, User], *, limiter: RateLimiter
 ) -> dict[int, AuthorizedApi | str]:
     """Each agent's API with its access token (refreshed if due), or NO_TOKEN / LEFT."""
     tokens: dict[int, AuthorizedApi | str] = {}

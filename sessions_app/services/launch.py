@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -48,7 +48,7 @@ class LaunchForStaffRefused(ServiceError):
     )
 
 
-def _may_launch(agent: AbstractBaseUser) -> bool:
+def _may_launch(agent: User) -> bool:
     # An API key may name any login in X-CSM-User; a link for a staff login would turn the key
     # into a Django admin session.
     return agent.is_active and not (agent.is_staff or agent.is_superuser)
@@ -59,7 +59,7 @@ def _digest(token: str) -> str:
 
 
 def launch_link_create(
-    *, agent: AbstractBaseUser, incident_id: str, requester_name: str = "", requester_email: str = ""
+    *, agent: User, incident_id: str, requester_name: str = "", requester_email: str = ""
 ) -> str:
     """A new link for ``agent`` on ``incident_id``; the URL is the only place the token exists."""
     _require_page_for(incident_id)

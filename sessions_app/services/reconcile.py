@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from csm_teamviewer.audit.models import AuditEvent
@@ -75,7 +75,7 @@ def session_marker(remote: RemoteSession) -> Marker | None:
 # --- one agent ----------------------------------------------------------------------------------
 
 
-def sessions_reconcile(*, agent: AbstractBaseUser, incident_id: str | None = None) -> ReconcileResult:
+def sessions_reconcile(*, agent: User, incident_id: str | None = None) -> ReconcileResult:
     """Settle the agent's sessions at TeamViewer (those of one incident, when given) with ours.
 
     Raises the client's errors (login required, rate limited, unavailable): nothing is settled
@@ -102,7 +102,7 @@ def sessions_reconcile(*, agent: AbstractBaseUser, incident_id: str | None = Non
 
 
 def _settle(
-    remote: RemoteSession, *, marker: Marker, agent: AbstractBaseUser, result: ReconcileResult
+    remote: RemoteSession, *, marker: Marker, agent: User, result: ReconcileResult
 ) -> None:
     if Session.objects.live().filter(agent=agent, code=remote.code).exists():
         return
@@ -117,7 +117,7 @@ def _settle(
         result.closed += 1
 
 
-def _record(row: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -> bool:
+def _record(row: Session, *, remote: RemoteSession, agent: User) -> bool:
     if not session_mark_open(row, remote=remote):
         return False
     logger.warning("Recorded TeamViewer session %s whose create never finished here.", remote.code)
@@ -125,7 +125,7 @@ def _record(row: Session, *, remote: RemoteSession, agent: AbstractBaseUser) -> 
     return True
 
 
-def _close(remote: RemoteSession, *, agent: AbstractBaseUser, incident_id: str) -> bool:
+def _close(remote: RemoteSession, *, agent: User, incident_id: str) -> bool:
     try:
         teamviewer_for(agent).close_session(remote.code)
     except TeamViewerNotFound:
@@ -142,7 +142,7 @@ def _close(remote: RemoteSession, *, agent: AbstractBaseUser, incident_id: str) 
     return True
 
 
-def _drop_unsettled(*, agent: AbstractBaseUser, incident_id: str | None, listed_at: datetime) -> int:
+def _drop_unsettled(*, agent: User, incident_id: str | None, listed_at: datetime) -> int:
     # TeamViewer listed no open session for them, or the one it had is closed now. A row that
     # became unsettled after the listing waits for the next run: its session may not be listed.
     rows = Session.objects.filter(agent=agent, updated_at__lt=listed_at).unsettled(timezone.now())
@@ -155,7 +155,7 @@ def _drop_unsettled(*, agent: AbstractBaseUser, incident_id: str | None, listed_
 # --- when to run --------------------------------------------------------------------------------
 
 
-def agents_to_reconcile(*, limit: int = RECONCILE_BATCH) -> list[AbstractBaseUser]:
+def agents_to_reconcile(*, limit: int = RECONCILE_BATCH) -> list[User]:
     """Agents with an unsettled create: an uncertain one, or a reservation of a process that died."""
     ids = Session.objects.unsettled(timezone.now()).values("agent_id")
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk")[:limit])

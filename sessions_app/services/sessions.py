@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -55,7 +55,7 @@ class SessionBeingCreated(ServiceError):
 # --- close ------------------------------------------------------------------------------------
 
 
-def session_close(*, session: Session, actor: AbstractBaseUser, via: str) -> Session:
+def session_close(*, session: Session, actor: User, via: str) -> Session:
     """Close at TeamViewer, then here. Closed or expired already: returned as it is.
 
     Only the session's agent or staff may close it, and either way the session agent's token is
@@ -72,7 +72,7 @@ def session_close(*, session: Session, actor: AbstractBaseUser, via: str) -> Ses
     return session
 
 
-def _close(*, session: Session, actor: AbstractBaseUser) -> tuple[str, str]:
+def _close(*, session: Session, actor: User) -> tuple[str, str]:
     """(outcome, detail) for the audit."""
     _require_agent_or_staff(session=session, actor=actor)
     if session.state in FINISHED_STATES:
@@ -84,7 +84,7 @@ def _close(*, session: Session, actor: AbstractBaseUser) -> tuple[str, str]:
     return "ok", detail
 
 
-def _close_remote(*, session: Session, actor: AbstractBaseUser) -> str:
+def _close_remote(*, session: Session, actor: User) -> str:
     if not session.code:
         return "no TeamViewer code"
     try:
@@ -96,7 +96,7 @@ def _close_remote(*, session: Session, actor: AbstractBaseUser) -> str:
     return ""
 
 
-def _close_login_required(*, session: Session, actor: AbstractBaseUser) -> TeamViewerLoginRequired:
+def _close_login_required(*, session: Session, actor: User) -> TeamViewerLoginRequired:
     if actor.pk == session.agent_id:
         return login_required_error(agent=actor, action="close", args={"session_id": str(session.pk)})
     return TeamViewerLoginRequired(
@@ -113,7 +113,7 @@ def _mark_closed(session: Session) -> None:
 # --- join -------------------------------------------------------------------------------------
 
 
-def session_join(*, session: Session, actor: AbstractBaseUser, via: str) -> str:
+def session_join(*, session: Session, actor: User, via: str) -> str:
     """The supporter link, for the session's agent or staff only ("join as admin")."""
     try:
         _require_agent_or_staff(session=session, actor=actor)
@@ -125,7 +125,7 @@ def session_join(*, session: Session, actor: AbstractBaseUser, via: str) -> str:
     return session.supporter_link
 
 
-def _require_agent_or_staff(*, session: Session, actor: AbstractBaseUser) -> None:
+def _require_agent_or_staff(*, session: Session, actor: User) -> None:
     if actor.pk != session.agent_id and not actor.is_staff:
         raise PermissionDenied(_("Only the session's agent or a staff user may do this."))
 
@@ -143,7 +143,7 @@ def _require_live(session: Session) -> None:
 def session_email(
     *,
     session: Session,
-    actor: AbstractBaseUser,
+    actor: User,
     to: str | None = None,
     language: str | None = None,
     via: str,
