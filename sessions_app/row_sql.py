@@ -8,6 +8,7 @@ prepared by the model's fields, as the ORM's own INSERT and UPDATE prepare them 
 
 from __future__ import annotations
 
+import functools
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, cast
 
@@ -37,11 +38,19 @@ def insert_select(row: models.Model, tail: str = "") -> tuple[str, list[Any]]:
     database fills (an auto id) is left out; each value is cast to its column's type, which a
     SELECT list does not infer.
     """
-    fields = [field for field in row._meta.concrete_fields if not field.db_returning]
+    head, fields = _insert_head(type(row), connection.alias)
     values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    return f"{head} {tail}", values
+
+
+@functools.cache
+def _insert_head(model: type[models.Model], alias: str) -> tuple[str, list[models.Field]]:
+    """``INSERT INTO t (cols) SELECT %s::type, ...`` and its fields: the same for every row of a
+    model, and costlier to build than the values (a create builds three), so built once."""
+    fields = [field for field in model._meta.concrete_fields if not field.db_returning]
     columns = ", ".join(_column(field) for field in fields)
     casts = ", ".join(f"%s::{_cast_type(field)}" for field in fields)
-    return f"INSERT INTO {table(type(row))} ({columns}) SELECT {casts} {tail}", values  # noqa: S608 - values are parameters
+    return f"INSERT INTO {table(model)} ({columns}) SELECT {casts}", fields  # noqa: S608 - values are parameters
 
 
 def mark_written(row: models.Model) -> None:

@@ -39,6 +39,7 @@ _BODY_COLUMNS = (
     "email_sent_at",
     "agent_id",
 )
+_TIMES = ("valid_until", "created_at", "closed_at", "email_sent_at")
 
 
 def _shows_link(viewer: User | None, agent_id: int) -> bool:
@@ -53,8 +54,27 @@ def _when(value: datetime | None, zone: tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _body(values: dict[str, Any], *, agent: str, supporter_link: str | None, zone: tzinfo) -> dict[str, Any]:
-    """SessionSerializer's body, in its field order, from the columns in ``_BODY_COLUMNS``."""
+def _utc_text(text: str | None) -> str | None:
+    """``_when`` in UTC, from the database's text of a UTC time (``2026-12-07 12:29:23.1+00``;
+    SQLite's has no offset): string work, where parsing and rewriting a datetime costs more
+    than the rest of a listed row."""
+    if not text:
+        return None
+    date, _, time = text.removesuffix("+00").partition(" ")
+    seconds, _, fraction = time.partition(".")
+    return f"{date}T{seconds}.{fraction.ljust(6, '0')}Z" if fraction else f"{date}T{seconds}Z"
+
+
+def _times(values: dict[str, Any], zone: tzinfo) -> list[str | None]:
+    return [_when(values[name], zone) for name in _TIMES]
+
+
+def _body(
+    values: dict[str, Any], *, agent: str, supporter_link: str | None, times: list[str | None]
+) -> dict[str, Any]:
+    """SessionSerializer's body, in its field order, from the columns in ``_BODY_COLUMNS`` and
+    the written ``_TIMES``."""
+    valid_until, created_at, closed_at, email_sent_at = times
     return {
         "id": str(values["id"]),
         "incident_id": values["incident_id"],
@@ -66,33 +86,47 @@ def _body(values: dict[str, Any], *, agent: str, supporter_link: str | None, zon
         "requester_email": values["requester_email"],
         "description": values["description"],
         "agent": agent,
-        "valid_until": _when(values["valid_until"], zone),
-        "created_at": _when(values["created_at"], zone),
-        "closed_at": _when(values["closed_at"], zone),
+        "valid_until": valid_until,
+        "created_at": created_at,
+        "closed_at": closed_at,
         "email_status": str(values["email_status"]),
-        "email_sent_at": _when(values["email_sent_at"], zone),
+        "email_sent_at": email_sent_at,
     }
 
 
 def session_data(session: Session, *, viewer: User | None) -> dict[str, Any]:
     """The session's API body for ``viewer`` (also what a resumed create or close reports)."""
     shown = _shows_link(viewer, session.agent_id)
+    values = {name: getattr(session, name) for name in _BODY_COLUMNS}
     return _body(
-        {name: getattr(session, name) for name in _BODY_COLUMNS},
+        values,
         agent=session.agent.get_username(),
         supporter_link=(session.supporter_link or None) if shown else None,
-        zone=timezone.get_current_timezone(),
+        times=_times(values, timezone.get_current_timezone()),
     )
 
 
 def session_list_values(sessions: QuerySet[Session]) -> QuerySet[Session, dict[str, Any]]:
     """What ``session_list_data`` needs of each session, read as plain values: no model instances,
-    and the supporter link as its ciphertext, so only the links a viewer sees are decrypted."""
+    and the supporter link as its ciphertext, so only the links a viewer sees are decrypted.
+    In UTC the times come as the database's text too (see ``_utc_text``)."""
+    texts = {f"{name}_text": Cast(name, output_field=TextField()) for name in _TIMES} if _in_utc() else {}
     return sessions.values(
-        *_BODY_COLUMNS,
+        *(name for name in _BODY_COLUMNS if not (texts and name in _TIMES)),
         agent_login=F(f"agent__{get_user_model().USERNAME_FIELD}"),
         supporter_ciphertext=Cast("supporter_link", output_field=TextField()),
+        **texts,
     )
+
+
+def _in_utc() -> bool:
+    return timezone.get_current_timezone_name() == "UTC"
+
+
+def _row_times(row: dict[str, Any], zone: tzinfo) -> list[str | None]:
+    if "created_at_text" in row:
+        return [_utc_text(row[f"{name}_text"]) for name in _TIMES]
+    return _times(row, zone)
 
 
 def session_list_data(
@@ -108,7 +142,7 @@ def session_list_data(
             supporter_link=(link_field.from_db_value(row["supporter_ciphertext"], None, None) or None)
             if _shows_link(viewer, row["agent_id"])
             else None,
-            zone=zone,
+            times=_row_times(row, zone),
         )
         for row in rows
     ]

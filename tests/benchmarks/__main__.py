@@ -41,7 +41,10 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, default=OUT / "results.json", help="where the figures go")
     parser.add_argument(
-        "--profile", action="store_true", help="also profile create, list and page (pyinstrument)"
+        "--profile", action="store_true", help="also profile create, list and page (wall clock and CPU)"
+    )
+    parser.add_argument(
+        "--profile-only", action="store_true", help="profile, and skip the timed figures (implies --profile)"
     )
     parser.add_argument(
         "--worker-throughout",
@@ -79,6 +82,17 @@ def _set_latency(port: int, ms: float) -> None:
     urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - loopback
 
 
+def _timed_figures(target: figures.Target, plan: figures.Plan, refresh_agent: str, results: dict) -> None:
+    _step("warming up")
+    figures.warm_up(target)
+    _step("create session at 1, 8, 32 clients")
+    results["create"] = figures.measure_create(target, plan)
+    _step("list and page at 1, 10, 100 sessions")
+    results.update(figures.measure_reads(target, plan))
+    _step("token refresh under 50 concurrent requests")
+    results["token_refresh"] = figures.measure_refresh(target, refresh_agent)
+
+
 def _measure(args: argparse.Namespace, options: Options, env: dict[str, str], logs: Path) -> dict:
     from .seed import AGENT, expired_token_agent, seed
 
@@ -98,15 +112,9 @@ def _measure(args: argparse.Namespace, options: Options, env: dict[str, str], lo
             standin_port=options.standin_port,
             web_pid=web.pid,
         )
-        _step("warming up")
-        figures.warm_up(target)
-        _step("create session at 1, 8, 32 clients")
-        results["create"] = figures.measure_create(target, plan)
-        _step("list and page at 1, 10, 100 sessions")
-        results.update(figures.measure_reads(target, plan))
-        _step("token refresh under 50 concurrent requests")
-        results["token_refresh"] = figures.measure_refresh(target, refresh_agent)
-        if args.profile:
+        if not args.profile_only:
+            _timed_figures(target, plan, refresh_agent, results)
+        if args.profile or args.profile_only:
             _step("profiling create, list and page (stand-in latency 0)")
             from .profiling import profile_hot_paths
 

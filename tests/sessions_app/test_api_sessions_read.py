@@ -158,12 +158,15 @@ def test_a_reservation_has_no_detail(api, agent):
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])
 @pytest.mark.parametrize("viewer", ["agent", "other_agent", "staff", None])
+# The list writes UTC times from the database's text: whole seconds and trailing zeros too.
+@pytest.mark.parametrize("microsecond", [0, 100000, 123456])
 def test_the_hand_built_body_is_what_drf_renders_of_the_declared_fields(
-    request, agent, zone, viewer, settings
+    request, agent, zone, viewer, microsecond, settings
 ):
     settings.TIME_ZONE = zone
+    now = timezone.now().replace(microsecond=microsecond)
     session = SessionFactory(
-        agent=agent, state="closed", closed_at=timezone.now(), email_status="sent", email_sent_at=timezone.now()
+        agent=agent, state="closed", closed_at=now, email_status="sent", email_sent_at=now - timedelta(seconds=1)
     )
     seen_by = request.getfixturevalue(viewer) if viewer else None
     declared = serializers.Serializer.to_representation(
