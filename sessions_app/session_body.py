@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from csm_teamviewer.crypto import EncryptedTextField
 
-from .models import Session
+from .models import Session, connections_status
+from .selectors import session_connections
 
 # What a body reads, besides the agent's login and the supporter link.
 _BODY_COLUMNS = (
@@ -38,6 +39,9 @@ _BODY_COLUMNS = (
     "email_status",
     "email_sent_at",
     "agent_id",
+    "connections_count",
+    "connections_final",
+    "connections_error",
 )
 
 
@@ -53,7 +57,14 @@ def _when(value: datetime | None, zone: tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _body(values: dict[str, Any], *, agent: str, supporter_link: str | None, zone: tzinfo) -> dict[str, Any]:
+def _body(
+    values: dict[str, Any],
+    *,
+    agent: str,
+    supporter_link: str | None,
+    connections: list[dict[str, Any]],
+    zone: tzinfo,
+) -> dict[str, Any]:
     """SessionSerializer's body, in its field order, from the columns in ``_BODY_COLUMNS``."""
     return {
         "id": str(values["id"]),
@@ -71,16 +82,34 @@ def _body(values: dict[str, Any], *, agent: str, supporter_link: str | None, zon
         "closed_at": _when(values["closed_at"], zone),
         "email_status": str(values["email_status"]),
         "email_sent_at": _when(values["email_sent_at"], zone),
+        "connections": [_connection(row, zone) for row in connections],
+        "connections_status": connections_status(
+            state=values["state"], final=values["connections_final"], error=values["connections_error"]
+        ),
+    }
+
+
+def _connection(row: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
+    """One connection report row (``selectors.CONNECTION_COLUMNS``) as the body lists it."""
+    return {
+        "start": _when(row["start"], zone),
+        "end": _when(row["end"], zone),
+        "duration_seconds": row["duration_seconds"],
+        "supporter": row["supporter"],
+        "device": row["device"],
+        "notes": row["notes"],
     }
 
 
 def session_data(session: Session, *, viewer: AbstractBaseUser | None) -> dict[str, Any]:
     """The session's API body for ``viewer`` (also what a resumed create or close reports)."""
     shown = _shows_link(viewer, session.agent_id)
+    connections = session_connections([session.pk] if session.connections_count else [])
     return _body(
         {name: getattr(session, name) for name in _BODY_COLUMNS},
         agent=session.agent.get_username(),
         supporter_link=(session.supporter_link or None) if shown else None,
+        connections=connections.get(session.pk, []),
         zone=timezone.get_current_timezone(),
     )
 
@@ -98,9 +127,14 @@ def session_list_values(sessions: QuerySet[Session]) -> QuerySet[Session, dict[s
 def session_list_data(
     rows: Iterable[dict[str, Any]], *, viewer: AbstractBaseUser | None
 ) -> list[dict[str, Any]]:
-    """The API bodies of ``session_list_values`` rows for ``viewer``: as ``session_data`` writes them."""
+    """The API bodies of ``session_list_values`` rows for ``viewer``: as ``session_data`` writes them.
+
+    The page's connection rows cost one query, and none when no session on it has any.
+    """
+    rows = list(rows)
     link_field = cast(EncryptedTextField, Session._meta.get_field("supporter_link"))
     zone = timezone.get_current_timezone()
+    connections = session_connections(row["id"] for row in rows if row["connections_count"])
     return [
         _body(
             row,
@@ -108,6 +142,7 @@ def session_list_data(
             supporter_link=(link_field.from_db_value(row["supporter_ciphertext"], None, None) or None)
             if _shows_link(viewer, row["agent_id"])
             else None,
+            connections=connections.get(row["id"], []),
             zone=zone,
         )
         for row in rows
