@@ -109,10 +109,13 @@ def _next_fetch(session: Session, *, now: datetime, attempt: int) -> datetime | 
 
 
 def _settled(session: Session, reports: list[ConnectionReport]) -> bool:
-    """Reports found, every connection ended, and the same ones the last fetch stored."""
+    """Reports found, every connection ended, and the last fetch stored the same ones ended; or no code
+    (TeamViewer never made the session: nobody could connect)."""
+    if not session.code:
+        return True
     if not reports or any(report.end_date is None for report in reports):
         return False
-    known = set(session.connections.values_list("report_id", flat=True))
+    known = set(session.connections.filter(end__isnull=False).values_list("report_id", flat=True))
     return {report.id for report in reports} == known
 
 
