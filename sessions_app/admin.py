@@ -20,7 +20,7 @@ from csm_teamviewer.read_only_admin import ReadOnlyAdmin
 from csm_teamviewer.signed_in import StaffRequest
 
 from .invitation_placeholders import PLACEHOLDER_NAMES
-from .models import ApiKey, InvitationEmail, InvitationTemplate, Session
+from .models import ApiKey, InvitationEmail, InvitationTemplate, Session, SessionConnection
 from .services.api_keys import api_key_create, api_key_revoke
 from .services.emails import invitation_retry
 from .services.sessions import session_close, session_email
@@ -53,6 +53,24 @@ class InvitationEmailInline(admin.TabularInline):
         return False
 
 
+class SessionConnectionInline(admin.TabularInline):
+    model = SessionConnection
+    fields = ("start", "end", "duration_seconds", "supporter", "device", "notes", "report_id")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Session | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Session | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("device"))
+    def device(self, connection: SessionConnection) -> str:
+        return connection.device
+
+
 @admin.register(Session)
 class SessionAdmin(ReadOnlyAdmin):
     list_display = (
@@ -67,10 +85,11 @@ class SessionAdmin(ReadOnlyAdmin):
     fields = (
         "incident_id", "code", "state", "agent", "end_customer_link", "requester_name",
         "requester_email", "description", "language", "valid_until", "created_at", "updated_at",
-        "closed_at", "email_status", "email_sent_at",
+        "closed_at", "email_status", "email_sent_at", "connections_count", "connections_final",
+        "connections_fetched_at", "connections_attempts", "connections_due_at", "connections_error",
     )
     readonly_fields = fields
-    inlines = (InvitationEmailInline,)
+    inlines = (SessionConnectionInline, InvitationEmailInline)
     actions = ("close_sessions", "resend_invitations")
 
     def has_operate_permission(self, request: HttpRequest) -> bool:
@@ -98,6 +117,35 @@ class SessionAdmin(ReadOnlyAdmin):
             else:
                 self.message_user(request, _("%(session)s: invitation queued to %(to)s.") % {
                     "session": session, "to": email.to}, messages.SUCCESS)
+
+
+@admin.register(SessionConnection)
+class SessionConnectionAdmin(ReadOnlyAdmin):
+    list_display = ("incident", "code", "start", "end", "duration_seconds", "supporter", "device", "short_notes")
+    search_fields = ("session__incident_id", "session__code", "supporter", "device_name", "device_id")
+    list_select_related = ("session",)
+    date_hierarchy = "start"
+    fields = (
+        "session", "report_id", "start", "end", "duration_seconds", "supporter", "device_name", "device_id",
+        "notes", "fetched_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("incident"), ordering="session__incident_id")
+    def incident(self, connection: SessionConnection) -> str:
+        return connection.session.incident_id
+
+    @admin.display(description=_("session code"), ordering="session__code")
+    def code(self, connection: SessionConnection) -> str:
+        return connection.session.code
+
+    @admin.display(description=_("device"))
+    def device(self, connection: SessionConnection) -> str:
+        return connection.device
+
+    @admin.display(description=_("notes"))
+    def short_notes(self, connection: SessionConnection) -> str:
+        return Truncator(connection.notes).chars(60)
 
 
 # --- the email outbox and its wording -----------------------------------------------------------

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .leases import lease_free
 from .row_sql import alone, insert_select, mark_written, table
+from .task_queue import connections_fetch_on_commit
 
 if TYPE_CHECKING:
     from tokens_app.teamviewer import RemoteSession
@@ -134,9 +135,22 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(finished | Q(state=State.UNCERTAIN, updated_at__lte=cutoff))
 
     def move(self, to: str, **changes: Any) -> int:
-        """Move the rows that are in a state ``to`` may follow; how many moved (one UPDATE)."""
+        """Move the rows that are in a state ``to`` may follow; how many moved (one UPDATE).
+
+        Every close and expiry passes here. A session that ends is due for its connection reports
+        in the same UPDATE, and its fetch is handed to a worker once the move commits.
+        """
         changes.setdefault("updated_at", timezone.now())
-        return self.filter(state__in=TRANSITIONS[to]).update(state=to, **changes)
+        movable = self.filter(state__in=TRANSITIONS[to])
+        if to not in FINISHED_STATES:
+            return movable.update(state=to, **changes)
+        ids = list(movable.values_list("pk", flat=True))
+        moved = movable.filter(pk__in=ids).update(state=to, connections_due_at=changes["updated_at"], **changes)
+        if moved:
+            # A row another writer ended between the two statements is handed over twice: the
+            # fetch's claim lets one of the two fetch it.
+            connections_fetch_on_commit(ids)
+        return moved
 
 
 # --- one function per move of one session; each says whether it won ---------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from csm_teamviewer.crypto import EncryptedTextField
 
 from .invitation_placeholders import validate_placeholders
-from .lifecycle import LIVE_STATES, PAIR_STATES, SessionQuerySet, SessionState, stale_age
+from .lifecycle import FINISHED_STATES, LIVE_STATES, PAIR_STATES, SessionQuerySet, SessionState, stale_age
 
 
 class ApiKey(models.Model):
@@ -81,6 +81,17 @@ class Session(models.Model):
     cleanup_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     # When the periodic state sync last took this session, so that every open one gets its turn.
     synced_at = models.DateTimeField(_("last synced"), null=True, blank=True, editable=False)
+    # Its connection reports (services/connections.py): fetched once it is closed or expired, again
+    # at growing intervals while a report may still appear, then final. ``connections_due_at`` is
+    # the next fetch (set by the move that closed it); while a worker fetches, its lease's end.
+    connections_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    connections_attempts = models.PositiveSmallIntegerField(_("report fetches"), default=0, editable=False)
+    connections_fetched_at = models.DateTimeField(_("connection report fetched"), null=True, blank=True)
+    connections_final = models.BooleanField(_("connection report final"), default=False)
+    # How many rows ``connections`` holds: a listing reads them only for the sessions that have some.
+    connections_count = models.PositiveIntegerField(_("connections"), default=0)
+    # Why the reports could not be fetched, when fetching was given up (final then).
+    connections_error = models.CharField(_("connection report error"), max_length=300, blank=True, default="")
 
     objects = SessionQuerySet.as_manager()
 
@@ -100,6 +111,11 @@ class Session(models.Model):
             models.Index(fields=["incident_id", "-created_at"]),
             models.Index(fields=["state", "valid_until"]),
             models.Index(fields=["code"]),
+            models.Index(
+                fields=["connections_due_at"],
+                condition=Q(connections_due_at__isnull=False),
+                name="session_connections_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,6 +133,63 @@ class Session(models.Model):
     def is_stale_reservation(self) -> bool:
         """A reservation older than any live create: its process died mid-create."""
         return self.state == self.State.CREATING and self.created_at < timezone.now() - stale_age()
+
+    @property
+    def connections_status(self) -> str:
+        return connections_status(
+            state=self.state, final=self.connections_final, error=self.connections_error
+        )
+
+
+class ConnectionsStatus(models.TextChoices):
+    """Where a session's connection report stands (the API's ``connections_status``)."""
+
+    NOT_FETCHED = "not_fetched", _("Not fetched (the session is not over)")
+    PENDING = "pending", _("Pending")
+    FINAL = "final", _("Final")
+    FAILED = "failed", _("Could not be fetched")
+
+
+def connections_status(*, state: str, final: bool, error: str) -> str:
+    if final:
+        return ConnectionsStatus.FAILED if error else ConnectionsStatus.FINAL
+    return ConnectionsStatus.PENDING if state in FINISHED_STATES else ConnectionsStatus.NOT_FETCHED
+
+
+class SessionConnection(models.Model):
+    """One connection TeamViewer reported for a session's code: a row of its connection report."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="connections")
+    # TeamViewer's report id: a fetch again updates the row instead of adding one.
+    report_id = models.CharField(_("report id"), max_length=64)
+    start = models.DateTimeField(_("start"), null=True, blank=True)
+    end = models.DateTimeField(_("end"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
+    supporter = models.CharField(_("supporter"), max_length=254, blank=True, default="")
+    device_name = models.CharField(_("device name"), max_length=200, blank=True, default="")
+    device_id = models.CharField(_("device id"), max_length=64, blank=True, default="")
+    notes = models.TextField(_("notes"), blank=True, default="")
+    fetched_at = models.DateTimeField(_("fetched"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session connection")
+        verbose_name_plural = _("session connections (connection reports)")
+        ordering = ["start", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "report_id"], name="one_row_per_connection_report"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} of {self.session_id}"
+
+    @property
+    def device(self) -> str:
+        """The device as people know it: its name, with its TeamViewer ID when both are known."""
+        return device_label(name=self.device_name, device_id=self.device_id)
+
+
+def device_label(*, name: str, device_id: str) -> str:
+    return f"{name} ({device_id})" if name and device_id else name or device_id
 
 
 class InvitationEmail(models.Model):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import QuerySet
 
 from csm_teamviewer.errors import NotFound
 
-from .models import Session
+from .models import Session, SessionConnection, device_label
 
 
 def _visible() -> QuerySet[Session]:
@@ -37,3 +39,22 @@ def session_get(*, session_id: str | uuid.UUID) -> Session:
     if session is None:
         raise NotFound()
     return session
+
+
+# What the API body and the page show of each connection row.
+CONNECTION_COLUMNS = ("session_id", "start", "end", "duration_seconds", "supporter", "device_name", "device_id", "notes")
+
+
+def session_connections(session_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The connection rows of these sessions, oldest first, by session: one query (none for no ids).
+
+    Pass only the sessions whose ``connections_count`` is above zero: the others have none.
+    """
+    ids = list(session_ids)
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    if not ids:
+        return found
+    for row in SessionConnection.objects.filter(session_id__in=ids).values(*CONNECTION_COLUMNS):
+        row["device"] = device_label(name=row["device_name"], device_id=row["device_id"])
+        found.setdefault(row["session_id"], []).append(row)
+    return found

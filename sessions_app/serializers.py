@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from csm_teamviewer.error_responses import fields_invalid
 
-from .models import Session
+from .models import ConnectionsStatus, Session
 from .services.emails import SUPPORTED_LANGUAGES
 from .session_body import session_data
 
@@ -93,6 +93,21 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class ConnectionSerializer(serializers.Serializer):
+    """One connection TeamViewer reported for the session's code."""
+
+    start = serializers.DateTimeField(read_only=True, allow_null=True)
+    end = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null while TeamViewer reports the connection as running."
+    )
+    duration_seconds = serializers.IntegerField(read_only=True, allow_null=True)
+    supporter = serializers.CharField(read_only=True, help_text="Who connected, as TeamViewer names them.")
+    device = serializers.CharField(
+        read_only=True, help_text="The customer's device: its name and TeamViewer ID, or whichever is known."
+    )
+    notes = serializers.CharField(read_only=True, help_text="The supporter's notes on the connection.")
+
+
 class SessionSerializer(serializers.Serializer):
     """A session as the viewing agent may see it: the supporter link only for its agent and staff."""
 
@@ -113,6 +128,18 @@ class SessionSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     email_status = serializers.ChoiceField(choices=Session.EmailStatus.choices, read_only=True)
     email_sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    connections = ConnectionSerializer(
+        many=True,
+        read_only=True,
+        help_text="TeamViewer's connection reports for the session's code, oldest first. Fetched once "
+        "the session is closed or expired; see `connections_status`.",
+    )
+    connections_status = serializers.ChoiceField(
+        choices=ConnectionsStatus.choices,
+        read_only=True,
+        help_text="`not_fetched`: the session is not over; `pending`: being fetched (a report may still "
+        "appear); `final`: complete (empty: the customer never connected); `failed`: could not be fetched.",
+    )
 
     @extend_schema_field(
         {

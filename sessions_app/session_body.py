@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from csm_teamviewer.crypto import EncryptedTextField
 
-from .models import Session
+from .models import Session, connections_status
+from .selectors import session_connections
 
 # What a body reads, besides the agent's login and the supporter link.
 _BODY_COLUMNS = (
@@ -38,6 +39,9 @@ _BODY_COLUMNS = (
     "email_status",
     "email_sent_at",
     "agent_id",
+    "connections_count",
+    "connections_final",
+    "connections_error",
 )
 _TIMES = ("valid_until", "created_at", "closed_at", "email_sent_at")
 
@@ -70,7 +74,13 @@ def _times(values: dict[str, Any], zone: tzinfo) -> list[str | None]:
 
 
 def _body(
-    values: dict[str, Any], *, agent: str, supporter_link: str | None, times: list[str | None]
+    values: dict[str, Any],
+    *,
+    agent: str,
+    supporter_link: str | None,
+    times: list[str | None],
+    connections: list[dict[str, Any]],
+    zone: tzinfo,
 ) -> dict[str, Any]:
     """SessionSerializer's body, in its field order, from the columns in ``_BODY_COLUMNS`` and
     the written ``_TIMES``."""
@@ -91,6 +101,22 @@ def _body(
         "closed_at": closed_at,
         "email_status": str(values["email_status"]),
         "email_sent_at": email_sent_at,
+        "connections": [_connection(row, zone) for row in connections],
+        "connections_status": connections_status(
+            state=values["state"], final=values["connections_final"], error=values["connections_error"]
+        ),
+    }
+
+
+def _connection(row: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
+    """One connection report row (``selectors.CONNECTION_COLUMNS``) as the body lists it."""
+    return {
+        "start": _when(row["start"], zone),
+        "end": _when(row["end"], zone),
+        "duration_seconds": row["duration_seconds"],
+        "supporter": row["supporter"],
+        "device": row["device"],
+        "notes": row["notes"],
     }
 
 
@@ -98,11 +124,14 @@ def session_data(session: Session, *, viewer: User | None) -> dict[str, Any]:
     """The session's API body for ``viewer`` (also what a resumed create or close reports)."""
     shown = _shows_link(viewer, session.agent_id)
     values = {name: getattr(session, name) for name in _BODY_COLUMNS}
+    connections = session_connections([session.pk] if session.connections_count else [])
     return _body(
         values,
         agent=session.agent.get_username(),
         supporter_link=(session.supporter_link or None) if shown else None,
         times=_times(values, timezone.get_current_timezone()),
+        connections=connections.get(session.pk, []),
+        zone=timezone.get_current_timezone(),
     )
 
 
@@ -132,9 +161,14 @@ def _row_times(row: dict[str, Any], zone: tzinfo) -> list[str | None]:
 def session_list_data(
     rows: Iterable[dict[str, Any]], *, viewer: User | None
 ) -> list[dict[str, Any]]:
-    """The API bodies of ``session_list_values`` rows for ``viewer``: as ``session_data`` writes them."""
+    """The API bodies of ``session_list_values`` rows for ``viewer``: as ``session_data`` writes them.
+
+    The page's connection rows cost one query, and none when no session on it has any.
+    """
+    rows = list(rows)
     link_field = cast(EncryptedTextField, Session._meta.get_field("supporter_link"))
     zone = timezone.get_current_timezone()
+    connections = session_connections(row["id"] for row in rows if row["connections_count"])
     return [
         _body(
             row,
@@ -143,6 +177,8 @@ def session_list_data(
             if _shows_link(viewer, row["agent_id"])
             else None,
             times=_row_times(row, zone),
+            connections=connections.get(row["id"], []),
+            zone=zone,
         )
         for row in rows
     ]

@@ -6,7 +6,7 @@ list build them here, so the list looks the same whichever answer drew it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +14,8 @@ from django.contrib.auth.models import AbstractUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .models import Session
-from .selectors import session_list
+from .models import ConnectionsStatus, Session
+from .selectors import session_connections, session_list
 
 # Marked for translation here, translated per row: one lookup per row, not four.
 BADGE_LABELS = {
@@ -39,6 +39,9 @@ LISTED_FIELDS = (
     "closed_at",
     "email_status",
     "email_sent_at",
+    "connections_count",
+    "connections_final",
+    "connections_error",
 )
 
 
@@ -49,6 +52,8 @@ class SessionRow:
     session: Session
     badge: str
     can_act: bool
+    # Its connection report rows (``selectors.CONNECTION_COLUMNS``, with ``device``).
+    connections: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_current(self) -> bool:
@@ -76,6 +81,16 @@ class SessionRow:
     def badge_label(self) -> str:
         return _(BADGE_LABELS[self.badge])
 
+    @property
+    def report(self) -> str:
+        """What the page says of the connection report: ``not_fetched`` (nothing: the session is
+        not over), ``pending``, ``final`` or ``failed`` (``final`` and no rows: never connected)."""
+        return self.session.connections_status
+
+    @property
+    def never_connected(self) -> bool:
+        return self.report == ConnectionsStatus.FINAL and not self.connections
+
 
 def _badge(session: Session) -> str:
     # A live session past valid_until is dead at TeamViewer even before the cleanup closes it.
@@ -85,11 +100,14 @@ def _badge(session: Session) -> str:
 
 
 def session_rows(sessions: list[Session], *, viewer: AbstractUser) -> list[SessionRow]:
+    """The rows; their connection reports in one query (none when no session has any)."""
+    connections = session_connections(session.pk for session in sessions if session.connections_count)
     return [
         SessionRow(
             session=session,
             badge=_badge(session),
             can_act=viewer.pk == session.agent_id or viewer.is_staff,
+            connections=connections.get(session.pk, []),
         )
         for session in sessions
     ]

@@ -1,4 +1,5 @@
-"""Background work for sessions: invitations, the cleanup, the state sync and reconciliation.
+"""Background work for sessions: invitations, connection reports, the cleanup, the state sync and
+reconciliation.
 
 Each task takes ids, calls one service and owns its retry policy; the services never import
 this module (the outbox enqueues by task name). The periodic tasks retry by their schedule: a
@@ -14,9 +15,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from .services.cleanup import sessions_cleanup
+from .services.connection_fetch import connection_reports_fetch, connection_reports_redrive
 from .services.emails import REDRIVE_BATCH, SEND_INVITATION_TASK, invitation_send, invitations_redrive
 from .services.reconcile import RECONCILE_BATCH, sessions_reconcile_all
 from .services.sync import sessions_sync_batch
+from .task_queue import FETCH_CONNECTIONS_TASK
 
 
 @shared_task(
@@ -43,6 +46,31 @@ def send_invitation(self, email_id: int) -> str:
 @shared_task(acks_late=True)
 def redrive_invitations() -> int:
     return invitations_redrive(limit=REDRIVE_BATCH)
+
+
+@shared_task(
+    name=FETCH_CONNECTIONS_TASK,
+    bind=True,
+    acks_late=True,
+    # The session row counts the fetches and ends them (CONNECTION_REPORT_MAX_ATTEMPTS); Celery's
+    # own count would disagree with it after a re-drive.
+    max_retries=None,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_kwargs={"max_retries": 10},
+)
+def fetch_connection_reports(self, session_id: str) -> str:
+    """Fetch one session's connection reports; again when the session row says it is due."""
+    result = connection_reports_fetch(session_id=session_id)
+    if result.retry_in is not None:
+        raise self.retry(countdown=result.retry_in)
+    return result.outcome
+
+
+@shared_task(acks_late=True)
+def redrive_connection_reports() -> int:
+    return connection_reports_redrive()
 
 
 @shared_task(acks_late=True)

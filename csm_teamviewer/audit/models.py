@@ -24,6 +24,7 @@ class AuditEvent(models.Model):
         DISCONNECT = "disconnect", _("TeamViewer disconnect")
         EXPIRE = "expire", _("Expire (cleanup)")
         SYNC = "sync", _("State sync")
+        REPORT = "report", _("Connection report")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -108,6 +108,9 @@ class ConnectionRecord(models.Model):
     devicename = models.CharField(max_length=200)
     start_date = models.DateTimeField(default=timezone.now)
     end_date = models.DateTimeField(null=True, blank=True)
+    # Set through PUT /reports/connections/{id} (API notes §4.2), as a supporter's notes are.
+    notes = models.TextField(blank=True, default="")
+    billing_state = models.CharField(max_length=16, default="Bill")
 
     class Meta:
         ordering = ["pk"]

@@ -61,8 +61,8 @@ def record_json(record: ConnectionRecord) -> dict[str, Any]:
         "session_code": session.code,
         # TeamViewerPS's enum: 2 is RemoteSupportActive, a session-code connection.
         "support_session_type": 2,
-        "billing_state": "Bill",
-        "notes": "",
+        "billing_state": record.billing_state,
+        "notes": record.notes,
         "assigned_userid": session.assigned_userid,
         "session_created_at": format_time(session.created_at),
         "valid_until": format_time(session.valid_until),

@@ -27,6 +27,9 @@ _UPDATE_FIELDS = frozenset(
      "valid_until", "state"}
 )
 
+_REPORT_FIELDS = frozenset({"notes", "billing_state"})
+_BILLING_STATES = frozenset({"Bill", "Billed", "DoNotBill"})
+
 
 @dataclass(frozen=True)
 class Page:
@@ -224,11 +227,33 @@ def report_list(*, token: Token, params: dict[str, str]) -> Page:
 
 
 def _record_pk(report_id: str, *, token: Token) -> int:
-    try:
-        wanted = uuid.UUID(report_id)
-    except ValueError:
-        raise invalid_request("offset_id is not a known report id.") from None
-    record = ConnectionRecord.objects.filter(report_id=wanted, session__owner_email=token.email).first()
+    record = _record(report_id, token=token)
     if record is None:
         raise invalid_request("offset_id is not a known report id.")
     return record.pk
+
+
+def _record(report_id: str, *, token: Token) -> ConnectionRecord | None:
+    try:
+        wanted = uuid.UUID(report_id)
+    except ValueError:
+        return None
+    return ConnectionRecord.objects.filter(report_id=wanted, session__owner_email=token.email).first()
+
+
+def report_update(*, token: Token, report_id: str, data: dict[str, Any]) -> None:
+    """Change a report's ``notes`` and/or ``billing_state`` (§4.2)."""
+    validation.reject_unknown(data, _REPORT_FIELDS)
+    if not data:
+        raise invalid_request("Give notes or billing_state.")
+    record = _record(report_id, token=token)
+    if record is None:
+        raise not_found("Connection report")
+    notes = validation.text(data, "notes")
+    if notes is not None:
+        record.notes = notes
+    if "billing_state" in data:
+        if data["billing_state"] not in _BILLING_STATES:
+            raise invalid_request("billing_state must be Bill, Billed or DoNotBill.")
+        record.billing_state = data["billing_state"]
+    record.save(update_fields=["notes", "billing_state"])

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/sessions", api.session_collection, name="sessions"),
     path("api/v1/sessions/<str:code>", api.session_detail, name="session-detail"),
     path("api/v1/reports/connections", api.connection_reports, name="connection-reports"),
+    path("api/v1/reports/connections/<str:report_id>", api.connection_report_detail, name="connection-report"),
     path("join/<str:code>", pages.join, name="join"),
     path("support/<str:link>", pages.support, name="support"),
 ]

@@ -6,7 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from .environment import VAR_DIR, env
-from .teamviewer import CLEANUP_INTERVAL_SECONDS, RECONCILE_INTERVAL_SECONDS, SESSION_SYNC_INTERVAL_SECONDS
+from .teamviewer import (
+    CLEANUP_INTERVAL_SECONDS,
+    CONNECTION_REPORT_REDRIVE_SECONDS,
+    RECONCILE_INTERVAL_SECONDS,
+    SESSION_SYNC_INTERVAL_SECONDS,
+)
 
 # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER … from one URL.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -57,6 +62,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "sessions_app.tasks.sync_session_states",
         "schedule": SESSION_SYNC_INTERVAL_SECONDS,
         "options": {"expires": SESSION_SYNC_INTERVAL_SECONDS},
+    },
+    "redrive-connection-report-fetches": {
+        "task": "sessions_app.tasks.redrive_connection_reports",
+        "schedule": CONNECTION_REPORT_REDRIVE_SECONDS,
+        "options": {"expires": CONNECTION_REPORT_REDRIVE_SECONDS},
     },
     "reconcile-teamviewer-sessions": {
         "task": "sessions_app.tasks.reconcile_sessions",

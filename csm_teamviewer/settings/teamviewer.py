@@ -57,3 +57,13 @@ SESSION_SYNC_BATCH_SIZE = env.int("SESSION_SYNC_BATCH_SIZE", default=100)
 # How often beat looks at TeamViewer for sessions whose create never finished here (recorded or
 # closed; sessions_app/services/reconcile.py). Only agents with an uncertain create are looked at.
 RECONCILE_INTERVAL_SECONDS = env.float("RECONCILE_INTERVAL_SECONDS", default=300.0)
+
+# Connection reports (sessions_app/services/connection_fetch.py): fetched when a session is closed
+# or expired, then again after base × 2^(fetch-1) seconds (1, 2, 4 … min) until the window after
+# the close has passed; the fetch at its end is final. A failed fetch (TeamViewer down, rate
+# limited) waits the same way; after CONNECTION_REPORT_MAX_ATTEMPTS fetching is given up.
+CONNECTION_REPORT_WINDOW_SECONDS = env.float("CONNECTION_REPORT_WINDOW_SECONDS", default=3600.0)
+CONNECTION_REPORT_RETRY_BASE_SECONDS = env.float("CONNECTION_REPORT_RETRY_BASE_SECONDS", default=60.0)
+CONNECTION_REPORT_MAX_ATTEMPTS = env.int("CONNECTION_REPORT_MAX_ATTEMPTS", default=12)
+# How often beat hands due report fetches (the broker lost them, a worker died) to a worker again.
+CONNECTION_REPORT_REDRIVE_SECONDS = env.float("CONNECTION_REPORT_REDRIVE_SECONDS", default=60.0)

@@ -12,20 +12,19 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 
 from ..leases import lease_free
 from ..models import InvitationEmail, Session
+from ..task_queue import BROKER_ERRORS, task_publish
 from .email_render import invitation_render
 
 logger = logging.getLogger(__name__)
@@ -37,9 +36,6 @@ MAX_ERROR_LENGTH = 300
 REDRIVE_BATCH = 200
 # The task that sends one outbox row (sessions_app/tasks.py registers itself under this name).
 SEND_INVITATION_TASK = "sessions_app.tasks.send_invitation"
-# Publishing happens on commit inside a web request: give up on a down broker within a second
-# or so (the row stays queued for the re-drive) instead of keeping the agent waiting.
-PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
 def invitation_language(*, requested: str | None, session: Session) -> str:
@@ -91,8 +87,8 @@ def invitation_enqueue_on_commit(email_id: int) -> None:
 def invitation_enqueue(email_id: int) -> bool:
     """Hand an outbox row to a worker; False (and the row stays queued) when the broker is down."""
     try:
-        current_app.send_task(SEND_INVITATION_TASK, args=(email_id,), retry_policy=PUBLISH_RETRY_POLICY)
-    except (BrokerError, OSError) as exc:
+        task_publish(SEND_INVITATION_TASK, email_id)
+    except BROKER_ERRORS as exc:
         logger.warning(
             "Broker unreachable; invitation %s stays queued for the re-drive (%s).", email_id, type(exc).__name__
         )

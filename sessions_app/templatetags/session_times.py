@@ -31,3 +31,13 @@ def timetag(value: datetime | None) -> str:
 def _time_element(moment: str, shown: str) -> SafeString:
     # html.escape is what format_html would call, without its lazy-text checks.
     return mark_safe(f'<time datetime="{escape(moment)}">{escape(shown)}</time>')  # noqa: S308 - both values escaped
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """``{{ seconds|duration }}``: ``1:02:05`` in a ``<time>`` element (``PT1H2M5S``); empty for None."""
+    if not isinstance(seconds, int) or seconds < 0:
+        return ""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return _time_element(f"PT{hours}H{minutes}M{secs}S", f"{hours}:{minutes:02d}:{secs:02d}")

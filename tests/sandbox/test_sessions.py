@@ -209,6 +209,29 @@ def test_closing_ends_the_connection_and_the_customer_link_says_closed(sandbox):
     assert page.status_code == 410 and "is closed" in page.content.decode()
 
 
+def test_a_reports_notes_and_billing_state_are_changed_by_put_and_listed(sandbox):
+    token = sandbox.access_token()
+    session = sandbox.create_session(token)
+    sandbox.client.get(session["end_customer_link"].removeprefix("http://testserver"))
+    report_id = sandbox.api("GET", "reports/connections", token).json()["records"][0]["id"]
+
+    changed = sandbox.api("PUT", f"reports/connections/{report_id}", token, {"notes": "Fixed.", "billing_state": "Billed"})
+    record = sandbox.api("GET", "reports/connections", token).json()["records"][0]
+
+    assert changed.status_code == 204
+    assert (record["notes"], record["billing_state"]) == ("Fixed.", "Billed")
+    stranger = sandbox.access_token(email="someone@example.com")
+    assert_teamviewer_error(
+        sandbox.api("PUT", f"reports/connections/{report_id}", stranger, {"notes": "x"}), 404, "not_found"
+    )
+    assert_teamviewer_error(
+        sandbox.api("PUT", f"reports/connections/{report_id}", token, {"billing_state": "Free"}), 400, "invalid_request"
+    )
+    assert_teamviewer_error(
+        sandbox.api("PUT", f"reports/connections/{report_id}", token, {"duration": 5}), 400, "invalid_request"
+    )
+
+
 def test_an_expired_or_unknown_customer_link_does_not_connect(sandbox):
     token = sandbox.access_token()
     session = sandbox.create_session(token)

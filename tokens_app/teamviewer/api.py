@@ -138,8 +138,9 @@ class AuthorizedApi:
     def connection_reports(self, code: str) -> list[ConnectionReport]:
         """Every connection made with the session code (paged by ``offset_id``, 1000 a page).
 
-        Whether the page says ``records_remaining`` or ``reports_remaining``, ``next_offset``
-        is what pages on.
+        ``next_offset`` is what pages on; a page whose count of what remains is zero is the last,
+        whether the count is called ``records_remaining`` or ``reports_remaining`` (the manual
+        uses both names).
         """
         reports: list[ConnectionReport] = []
         params: dict[str, str] = {"session_code": code}
@@ -150,9 +151,14 @@ class AuthorizedApi:
             records = body.get("records") or []
             reports += [ConnectionReport.from_json(item) for item in records if isinstance(item, dict)]
             next_offset = body.get("next_offset")
-            if not next_offset or params.get("offset_id") == str(next_offset):
+            if not next_offset or _none_remaining(body) or params.get("offset_id") == str(next_offset):
                 return reports
             params["offset_id"] = str(next_offset)
+
+
+def _none_remaining(body: dict[str, Any]) -> bool:
+    remaining = body.get("records_remaining", body.get("reports_remaining"))
+    return isinstance(remaining, int) and not isinstance(remaining, bool) and remaining <= 0
 
 
 def _code_from_location(location: str) -> str:

@@ -96,19 +96,28 @@ class SessionPage:
 
 @dataclass(frozen=True)
 class ConnectionReport:
+    """One connection made with a session code (API notes §4.1)."""
+
     id: str
     session_code: str
+    user_id: str = ""
     username: str = ""
     device_id: str = ""
+    # Only with a user token, and only for named devices.
+    device_name: str = ""
     start_date: datetime | None = None
     end_date: datetime | None = None
     notes: str = ""
+    # Seconds, where TeamViewer gave them itself (one source only); see ``duration``.
+    reported_duration: int | None = None
 
     @property
     def duration(self) -> timedelta | None:
-        # Only one source has a `duration` field; every source has both dates.
+        # Only one source has a `duration` field; every source has both dates, so they win.
         if self.start_date and self.end_date:
-            return self.end_date - self.start_date
+            return max(self.end_date - self.start_date, timedelta(0))
+        if self.reported_duration is not None:
+            return timedelta(seconds=self.reported_duration)
         return None
 
     @classmethod
@@ -116,12 +125,25 @@ class ConnectionReport:
         return cls(
             id=str(body.get("id") or ""),
             session_code=str(body.get("session_code") or ""),
+            user_id=str(body.get("userid") or ""),
             username=str(body.get("username") or ""),
             device_id=str(body.get("deviceid") or ""),
+            device_name=str(body.get("devicename") or ""),
             start_date=parse_time(body.get("start_date")),
             end_date=parse_time(body.get("end_date")),
             notes=str(body.get("notes") or ""),
+            reported_duration=_whole_seconds(body.get("duration")),
         )
+
+
+def _whole_seconds(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        seconds = int(float(value))
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
 
 
 def parse_time(value: Any) -> datetime | None:

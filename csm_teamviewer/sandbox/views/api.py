@@ -63,3 +63,9 @@ def connection_reports(request: HttpRequest) -> JsonResponse:
     if page.next_offset:
         body["next_offset"] = page.next_offset
     return JsonResponse(body)
+
+
+@api_endpoint("PUT")
+def connection_report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
+    sessions.report_update(token=_authenticated(request), report_id=report_id, data=json_body(request))
+    return no_content()

@@ -12,7 +12,7 @@ from csm_teamviewer.errors import (
     TeamViewerRejected,
     TeamViewerUnavailable,
 )
-from tokens_app.teamviewer import teamviewer_app
+from tokens_app.teamviewer import ConnectionReport, teamviewer_app
 
 from ..conftest import sent_json
 from .conftest import (
@@ -221,6 +221,30 @@ def test_connection_reports_page_with_offset_id_whichever_remaining_field_is_use
     assert reports[0].duration == timedelta(minutes=12)
     assert reports[1].device_id == "d123"
     assert second.calls[0].request.headers["Authorization"] == BEARER
+
+
+@pytest.mark.parametrize("remaining_field", ["records_remaining", "reports_remaining"])
+def test_a_page_with_nothing_remaining_is_the_last_even_when_it_names_an_offset(client, tv, remaining_field):
+    tv.get(
+        REPORTS_URL,
+        match=[matchers.query_param_matcher({"session_code": CODE})],
+        json={"records": [report("r-1", 12)], remaining_field: 0, "next_offset": "r-1"},
+    )
+
+    reports = client.api(ACCESS_TOKEN).connection_reports(CODE)
+
+    assert [r.id for r in reports] == ["r-1"]
+    assert len(tv.calls) == 1
+
+
+def test_a_report_reads_the_device_name_and_falls_back_on_a_reported_duration():
+    named = ConnectionReport.from_json({**report("r-1", 12), "devicename": "Hanako's PC", "userid": "u1"})
+    running = ConnectionReport.from_json({"id": "r-2", "start_date": "2026-11-30T09:00:00Z", "duration": "95"})
+    bogus = ConnectionReport.from_json({"id": "r-3", "duration": True})
+
+    assert (named.device_name, named.user_id, named.duration) == ("Hanako's PC", "u1", timedelta(minutes=12))
+    assert running.end_date is None and running.duration == timedelta(seconds=95)
+    assert bogus.duration is None
 
 
 # --- revoke and ping ------------------------------------------------------------------------
