@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import auth, catalogue, records
@@ -16,6 +17,7 @@ from .models import Token
 from .protocol import CsmFailure, bearer_token, endpoint, json_body, not_found, ok_body
 
 Handler = Callable[..., Any]
+OPERATIONS = "cherwellapi/api/v1/"
 
 
 @sensitive_post_parameters("password", "refresh_token")
@@ -107,3 +109,14 @@ def operation(request: HttpRequest, path: str) -> HttpResponse:
             token = auth.authenticate(bearer_token(request))
             return JsonResponse(handler(request, token, *match.groups()), safe=False)
     raise CsmFailure(404, "NOTFOUND", f"No operation {request.method} {path}.")
+
+
+@csrf_exempt
+def cherwell_api(request: HttpRequest, path: str) -> HttpResponse:
+    """``CherwellAPI/token`` and ``CherwellAPI/api/V1/…``, in any case (a Django route cannot)."""
+    lowered = path.lower()
+    if lowered == "cherwellapi/token":
+        return token(request)
+    if lowered.startswith(OPERATIONS):
+        return operation(request, path[len(OPERATIONS):])
+    return JsonResponse({"Message": "No HTTP resource was found that matches the request URI."}, status=404)

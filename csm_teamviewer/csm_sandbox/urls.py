@@ -2,7 +2,7 @@
 
 ``CherwellAPI/…`` stands for ``https://<csm host>/CherwellAPI/…``; CSM's paths ignore case.
 """
-from django.urls import path, re_path
+from django.urls import path
 
 from . import api, pages
 
@@ -10,6 +10,5 @@ app_name = "csm_sandbox"
 
 urlpatterns = [
     path("", pages.journals, name="journals"),
-    re_path(r"^(?i:CherwellAPI/token)$", api.token, name="token"),
-    re_path(r"^(?i:CherwellAPI/api/V1)/(?P<path>.+)$", api.operation, name="operation"),
+    path("<path:path>", api.cherwell_api, name="api"),
 ]
