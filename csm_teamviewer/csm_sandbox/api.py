@@ -85,20 +85,18 @@ def _save_related(request: HttpRequest, token: Token) -> Any:
 
 
 _SEGMENT = r"([^/]+)"
-ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
-    (method, re.compile(pattern, re.IGNORECASE), handler)
-    for method, pattern, handler in [
-        ("GET", rf"getbusinessobjectsummary/busobname/{_SEGMENT}", _summary_by_name),
-        ("GET", rf"getbusinessobjectsummaries/type/{_SEGMENT}", _summaries),
-        ("GET", rf"getbusinessobjectschema/busobid/{_SEGMENT}", _schema),
-        ("POST", r"getbusinessobjecttemplate", _template),
-        ("GET", rf"getbusinessobject/busobid/{_SEGMENT}/publicid/{_SEGMENT}", _by_public_id),
-        ("GET", rf"getbusinessobject/busobid/{_SEGMENT}/busobrecid/{_SEGMENT}", _by_rec_id),
-        ("GET", rf"getrelatedbusinessobject/parentbusobid/{_SEGMENT}/parentbusobrecid/{_SEGMENT}"
-                rf"/relationshipid/{_SEGMENT}", _related),
-        ("POST", r"saverelatedbusinessobject", _save_related),
-    ]
+_ROUTE_TABLE: list[tuple[str, str, Handler]] = [
+    ("GET", rf"getbusinessobjectsummary/busobname/{_SEGMENT}", _summary_by_name),
+    ("GET", rf"getbusinessobjectsummaries/type/{_SEGMENT}", _summaries),
+    ("GET", rf"getbusinessobjectschema/busobid/{_SEGMENT}", _schema),
+    ("POST", r"getbusinessobjecttemplate", _template),
+    ("GET", rf"getbusinessobject/busobid/{_SEGMENT}/publicid/{_SEGMENT}", _by_public_id),
+    ("GET", rf"getbusinessobject/busobid/{_SEGMENT}/busobrecid/{_SEGMENT}", _by_rec_id),
+    ("GET", rf"getrelatedbusinessobject/parentbusobid/{_SEGMENT}/parentbusobrecid/{_SEGMENT}"
+            rf"/relationshipid/{_SEGMENT}", _related),
+    ("POST", r"saverelatedbusinessobject", _save_related),
 ]
+ROUTES = [(method, re.compile(pattern, re.IGNORECASE), handler) for method, pattern, handler in _ROUTE_TABLE]
 
 
 @endpoint("GET", "POST")
