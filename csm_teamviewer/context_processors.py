@@ -3,5 +3,6 @@ from django.http import HttpRequest
 
 
 def sandbox(request: HttpRequest) -> dict:
-    """Every page says so when the server talks to its TeamViewer sandbox, not TeamViewer."""
-    return {"teamviewer_sandbox": settings.TEAMVIEWER_SANDBOX}
+    """Every page says so when the server talks to its TeamViewer or CSM sandbox."""
+    return {"teamviewer_sandbox": settings.TEAMVIEWER_SANDBOX, "csm_sandbox": settings.CSM_SANDBOX,
+            "csm_sandbox_url": f"/{settings.CSM_SANDBOX_PATH}/"}

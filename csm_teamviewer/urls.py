@@ -28,6 +28,8 @@ urlpatterns = [
 
 if settings.TEAMVIEWER_SANDBOX:
     urlpatterns.append(path(f"{settings.SANDBOX_PATH}/", include("csm_teamviewer.sandbox.urls")))
+if settings.CSM_SANDBOX:
+    urlpatterns.append(path(f"{settings.CSM_SANDBOX_PATH}/", include("csm_teamviewer.csm_sandbox.urls")))
 
 handler400 = "csm_teamviewer.error_responses.bad_request"
 handler403 = "csm_teamviewer.error_responses.permission_denied"

@@ -16,6 +16,7 @@ from django.conf import settings
 CATALOGUES = [
     Path(settings.BASE_DIR) / "locale/ja/LC_MESSAGES/django.po",
     Path(settings.BASE_DIR) / "csm_teamviewer/sandbox/locale/ja/LC_MESSAGES/django.po",
+    Path(settings.BASE_DIR) / "csm_teamviewer/csm_sandbox/locale/ja/LC_MESSAGES/django.po",
 ]
 # %(name)s, %s, %d and {name}: what Python and DRF substitute.
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]*\}")

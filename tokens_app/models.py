@@ -112,3 +112,47 @@ class LoginFlow(models.Model):
     def authorize_url(self) -> str:
         """The one-time link on this server that starts the login (given to CSM and the page)."""
         return f"{settings.PUBLIC_BASE_URL}/oauth/teamviewer/start/{self.flow_id}/"
+
+
+class CsmToken(models.Model):
+    """The integration account's CSM token: one row, encrypted at rest, shared by every process.
+
+    CSM may refuse simultaneous logins of one user and each login takes a licence, so all
+    processes use this one token; a short lease on the row lets one caller log in or refresh
+    while the others wait for its result (``tokens_app/csm/tokens.py``).
+    """
+
+    SINGLETON_ID = 1
+
+    # A digest of the API URL, client key, user and auth mode the token was issued for: a
+    # changed setting makes the stored token someone else's, and a new login is made.
+    account = models.CharField(max_length=64, blank=True, default="")
+    access_token = EncryptedTextField(blank=True, default="")
+    refresh_token = EncryptedTextField(blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    logins = models.PositiveIntegerField(default=0)
+    refreshes = models.PositiveIntegerField(default=0)
+    logged_in_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("CSM sign-in")
+        verbose_name_plural = _("CSM sign-in")
+
+    def __str__(self) -> str:
+        return "CSM sign-in"
+
+    def __repr__(self) -> str:
+        # Never the tokens.
+        return f"<CsmToken version={self.version} expires_at={self.expires_at}>"
+
+    def is_usable_for(self, account: str, *, margin: timedelta) -> bool:
+        """True when the access token is this account's and outlives ``margin``."""
+        if self.account != account or not self.access_token or self.expires_at is None:
+            return False
+        return self.expires_at > timezone.now() + margin
+
+    def can_refresh_for(self, account: str) -> bool:
+        return self.account == account and bool(self.refresh_token)

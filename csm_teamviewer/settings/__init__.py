@@ -8,6 +8,7 @@ fails naming the missing variable. The names are the public interface (see READM
 """
 
 from .background import *  # noqa: F403
+from .csm import *  # noqa: F403
 from .environment import *  # noqa: F403
 from .security import *  # noqa: F403
 from .teamviewer import *  # noqa: F403

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "csp",
     "csm_teamviewer.audit",
     "csm_teamviewer.sandbox",
+    "csm_teamviewer.csm_sandbox",
     "tokens_app",
     "sessions_app",
 ]
