@@ -1,4 +1,5 @@
-"""The admin for agents' TeamViewer connections, pending logins, and the TeamViewer status panel.
+"""The admin for agents' TeamViewer connections, pending logins, and the TeamViewer status panel
+(the CSM sign-in and its status page: ``csm_admin.py``).
 
 No token, refresh token, PKCE verifier, OAuth state or login link is ever on a page: the field
 lists are allow-lists, and a login's stored result (which may hold a supporter link) is shown
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired
 from csm_teamviewer.signed_in import StaffRequest
 
+from .csm_admin import CsmTokenAdmin  # noqa: F401 - registers the CSM page beside these
 from .login_result import LoginResult
 from .models import LoginFlow, TeamViewerToken
 from .services import token_disconnect, token_ping, token_status
