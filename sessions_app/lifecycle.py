@@ -24,7 +24,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .leases import lease_free
+from csm_teamviewer.leases import lease_free
+
 from .row_sql import alone, insert_select, mark_written, table
 
 if TYPE_CHECKING:

@@ -2,8 +2,8 @@
 
 Nothing is lost when SMTP or the broker is down: the row stays queued, the task retries, and
 the cleanup re-drives whatever is still queued when they return. The outbox hands a row to the
-worker's task by the task's name, so this module never imports the task module (which imports
-it): the dependency runs one way, tasks -> services.
+worker's task by the task's name (``csm_teamviewer/outbox.py``), so this module never imports the
+task module (which imports it): the dependency runs one way, tasks -> services.
 """
 from __future__ import annotations
 
@@ -12,19 +12,18 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
+from csm_teamviewer.leases import lease_free
+from csm_teamviewer.outbox import outbox_backoff, outbox_hand_over
 
-from ..leases import lease_free
 from ..models import InvitationEmail, Session
 from .email_render import invitation_render
 
@@ -37,9 +36,6 @@ MAX_ERROR_LENGTH = 300
 REDRIVE_BATCH = 200
 # The task that sends one outbox row (sessions_app/tasks.py registers itself under this name).
 SEND_INVITATION_TASK = "sessions_app.tasks.send_invitation"
-# Publishing happens on commit inside a web request: give up on a down broker within a second
-# or so (the row stays queued for the re-drive) instead of keeping the agent waiting.
-PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
 def invitation_language(*, requested: str | None, session: Session) -> str:
@@ -90,14 +86,7 @@ def invitation_enqueue_on_commit(email_id: int) -> None:
 
 def invitation_enqueue(email_id: int) -> bool:
     """Hand an outbox row to a worker; False (and the row stays queued) when the broker is down."""
-    try:
-        current_app.send_task(SEND_INVITATION_TASK, args=(email_id,), retry_policy=PUBLISH_RETRY_POLICY)
-    except (BrokerError, OSError) as exc:
-        logger.warning(
-            "Broker unreachable; invitation %s stays queued for the re-drive (%s).", email_id, type(exc).__name__
-        )
-        return False
-    return True
+    return outbox_hand_over(SEND_INVITATION_TASK, email_id, what=f"invitation {email_id}")
 
 
 # --- sending --------------------------------------------------------------------------------
@@ -117,9 +106,9 @@ SKIPPED = InvitationSendResult("skipped")
 
 def invitation_backoff(*, attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure: base × 2^(attempts-1), capped."""
-    exponent = min(max(attempts, 1) - 1, 30)
-    seconds = settings.INVITATION_RETRY_BASE_SECONDS * 2**exponent
-    return timedelta(seconds=min(seconds, settings.INVITATION_RETRY_MAX_SECONDS))
+    return outbox_backoff(
+        attempts=attempts, base=settings.INVITATION_RETRY_BASE_SECONDS, cap=settings.INVITATION_RETRY_MAX_SECONDS
+    )
 
 
 def _lease() -> timedelta:
