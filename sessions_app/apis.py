@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from journal_app.selectors import journal_state_after_create
 from tokens_app.services import token_disconnect, token_status
 
 from .auth import ApiKeyAuthentication, IsCsmAgent
@@ -117,8 +118,10 @@ class AgentApi(APIView):
         return super().handle_exception(exc)
 
 
-def _session_response(request: Request, session: Session, code: int = status.HTTP_200_OK) -> Response:
-    return Response(session_data(session, viewer=request.user), status=code)
+def _session_response(
+    request: Request, session: Session, code: int = status.HTTP_200_OK, *, csm_journal: str | None = None
+) -> Response:
+    return Response(session_data(session, viewer=request.user, csm_journal=csm_journal), status=code)
 
 
 class SessionsApi(AgentApi):
@@ -155,7 +158,9 @@ class SessionsApi(AgentApi):
     def post(self, request: Request) -> Response:
         data = validated(SessionCreateInputSerializer, request.data)
         session, created = session_create(agent=request.user, session_request=SessionRequest(**data), via=VIA)
-        return _session_response(request, session, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if not created:
+            return _session_response(request, session)
+        return _session_response(request, session, status.HTTP_201_CREATED, csm_journal=journal_state_after_create())
 
 
 class SessionDetailApi(AgentApi):

@@ -174,8 +174,8 @@ def session_mark_uncertain(session: Session) -> bool:
     return _move(session, State.UNCERTAIN)
 
 
-def session_mark_active(session: Session) -> bool:
-    return _move(session, State.ACTIVE)
+def session_mark_active(session: Session, **changes: Any) -> bool:
+    return _move(session, State.ACTIVE, **changes)
 
 
 def session_mark_closed(session: Session) -> bool:

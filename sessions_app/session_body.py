@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from csm_teamviewer.crypto import EncryptedTextField
+from journal_app.selectors import journal_state, journal_state_of, journal_state_subquery
 
 from .models import Session
 
@@ -37,6 +38,7 @@ _BODY_COLUMNS = (
     "closed_at",
     "email_status",
     "email_sent_at",
+    "customer_waiting_since",
     "agent_id",
 )
 
@@ -53,7 +55,9 @@ def _when(value: datetime | None, zone: tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _body(values: dict[str, Any], *, agent: str, supporter_link: str | None, zone: tzinfo) -> dict[str, Any]:
+def _body(
+    values: dict[str, Any], *, agent: str, supporter_link: str | None, csm_journal: str, zone: tzinfo
+) -> dict[str, Any]:
     """SessionSerializer's body, in its field order, from the columns in ``_BODY_COLUMNS``."""
     return {
         "id": str(values["id"]),
@@ -71,27 +75,37 @@ def _body(values: dict[str, Any], *, agent: str, supporter_link: str | None, zon
         "closed_at": _when(values["closed_at"], zone),
         "email_status": str(values["email_status"]),
         "email_sent_at": _when(values["email_sent_at"], zone),
+        "customer_waiting_since": _when(values["customer_waiting_since"], zone),
+        "csm_journal": csm_journal,
     }
 
 
-def session_data(session: Session, *, viewer: AbstractBaseUser | None) -> dict[str, Any]:
-    """The session's API body for ``viewer`` (also what a resumed create or close reports)."""
+def session_data(
+    session: Session, *, viewer: AbstractBaseUser | None, csm_journal: str | None = None
+) -> dict[str, Any]:
+    """The session's API body for ``viewer`` (also what a resumed create or close reports).
+
+    ``csm_journal``: the journal's state when the caller knows it (a create just made); else read.
+    """
     shown = _shows_link(viewer, session.agent_id)
     return _body(
         {name: getattr(session, name) for name in _BODY_COLUMNS},
         agent=session.agent.get_username(),
         supporter_link=(session.supporter_link or None) if shown else None,
+        csm_journal=csm_journal or journal_state(session_id=session.pk),
         zone=timezone.get_current_timezone(),
     )
 
 
 def session_list_values(sessions: QuerySet[Session]) -> QuerySet[Session, dict[str, Any]]:
     """What ``session_list_data`` needs of each session, read as plain values: no model instances,
-    and the supporter link as its ciphertext, so only the links a viewer sees are decrypted."""
+    the supporter link as its ciphertext, so only the links a viewer sees are decrypted, and the
+    journal's state in the same query."""
     return sessions.values(
         *_BODY_COLUMNS,
         agent_login=F(f"agent__{get_user_model().USERNAME_FIELD}"),
         supporter_ciphertext=Cast("supporter_link", output_field=TextField()),
+        csm_journal_worst=journal_state_subquery(),
     )
 
 
@@ -108,6 +122,7 @@ def session_list_data(
             supporter_link=(link_field.from_db_value(row["supporter_ciphertext"], None, None) or None)
             if _shows_link(viewer, row["agent_id"])
             else None,
+            csm_journal=journal_state_of(row["csm_journal_worst"]),
             zone=zone,
         )
         for row in rows

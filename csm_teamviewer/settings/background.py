@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .environment import VAR_DIR, env
+from .journal import CSM_WRITEBACK_REDRIVE_SECONDS
 from .teamviewer import CLEANUP_INTERVAL_SECONDS, RECONCILE_INTERVAL_SECONDS, SESSION_SYNC_INTERVAL_SECONDS
 
 # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER … from one URL.
@@ -47,6 +48,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "redrive-invitation-emails": {
         "task": "sessions_app.tasks.redrive_invitations",
         "schedule": EMAIL_REDRIVE_SECONDS,
+    },
+    "redrive-csm-journal-notes": {
+        "task": "journal_app.tasks.redrive_journal_notes",
+        "schedule": CSM_WRITEBACK_REDRIVE_SECONDS,
+        "options": {"expires": CSM_WRITEBACK_REDRIVE_SECONDS},
     },
     "teamviewer-cleanup": {
         "task": "sessions_app.tasks.teamviewer_cleanup",

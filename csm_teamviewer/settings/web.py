@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "csm_teamviewer.sandbox",
     "tokens_app",
     "sessions_app",
+    "journal_app",
 ]
 
 MIDDLEWARE = [

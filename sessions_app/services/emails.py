@@ -26,6 +26,7 @@ from csm_teamviewer.outbox import outbox_backoff, outbox_hand_over
 
 from ..models import InvitationEmail, Session
 from .email_render import invitation_render
+from .journal import journal_emailed
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +193,7 @@ def _record_success(email: InvitationEmail, lease: datetime) -> InvitationSendRe
         Session.objects.filter(pk=email.session_id).update(
             email_status=Session.EmailStatus.SENT, email_sent_at=now
         )
+        journal_emailed(email.session, to=email.to)
         _audit(email, outcome="sent", detail=f"attempt {email.attempts + 1}")
     logger.info("Invitation %s sent for incident %s.", email.pk, email.session.incident_id)
     return InvitationSendResult("sent")

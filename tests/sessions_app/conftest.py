@@ -43,6 +43,8 @@ SESSION_FIELDS = frozenset(
         "closed_at",
         "email_status",
         "email_sent_at",
+        "customer_waiting_since",
+        "csm_journal",
     }
 )
 
