@@ -9,6 +9,7 @@ with a small correlated subquery in its own query, a single session with one que
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -18,7 +19,7 @@ from .models import JournalNote
 NOT_WRITTEN = "not_written"
 
 
-def _worst(notes: QuerySet[JournalNote]) -> QuerySet[JournalNote, dict[str, str]]:
+def _worst(notes: QuerySet[JournalNote]) -> QuerySet[JournalNote, Any]:
     return notes.order_by("status").values("status")[:1]
 
 

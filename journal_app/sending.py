@@ -19,7 +19,6 @@ an earlier one is pending; a failed one does not hold the rest up, nor does one 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -28,7 +27,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from csm_teamviewer.leases import lease_free
-from csm_teamviewer.outbox import outbox_backoff
+from csm_teamviewer.outbox import SKIPPED, SendResult, outbox_backoff, outbox_redrive
 from tokens_app.csm import CsmConfigurationError, CsmIncidentNotFound, CsmUnavailable, csm_client
 
 from .models import JournalNote
@@ -46,17 +45,10 @@ REDRIVE_BATCH = 200
 LEASE = timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class NoteSendResult:
-    """``written``, ``retrying`` (in ``retry_in`` seconds), ``waiting`` (CSM's settings are wrong:
-    the re-drive brings it back), ``failed``, or ``skipped`` (not pending, not due, another worker
-    holds it, or an earlier note of its session is still pending)."""
-
-    outcome: str
-    retry_in: float | None = None
-
-
-SKIPPED = NoteSendResult("skipped")
+# What one send did: ``written``, ``retrying`` (in ``retry_in`` seconds), ``waiting`` (CSM's
+# settings are wrong: the re-drive brings it back), ``failed``, or ``skipped`` (not pending, not
+# due, another worker holds it, or an earlier note of its session is still pending).
+NoteSendResult = SendResult
 
 
 def _earlier_pending() -> Exists:
@@ -179,15 +171,7 @@ def _short(text: str) -> str:
 def journal_notes_redrive(*, limit: int = REDRIVE_BATCH) -> int:
     """Hand due notes (first of their session) to a worker again; how many were handed over.
 
-    Catches what a down broker or a dead worker left behind. A note handed over twice is still
-    written once: the worker's take decides.
+    Catches what a down broker or a dead worker left behind.
     """
     ids = list(_due(timezone.now()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
-    handed = 0
-    for note_id in ids:
-        if not journal_enqueue(note_id):
-            break  # the broker is down: the rest would fail the same way; the next run tries again
-        handed += 1
-    if ids:
-        logger.info("Re-drove %s of %s journal note(s).", handed, len(ids))
-    return handed
+    return outbox_redrive(ids, hand_over=journal_enqueue, what="journal note(s)")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+
+from csm_teamviewer.outbox import SEND_TASK_OPTIONS, outbox_task_outcome
 
 from .services.cleanup import sessions_cleanup
 from .services.emails import REDRIVE_BATCH, SEND_INVITATION_TASK, invitation_send, invitations_redrive
@@ -19,25 +20,11 @@ from .services.reconcile import RECONCILE_BATCH, sessions_reconcile_all
 from .services.sync import sessions_sync_batch
 
 
-@shared_task(
-    name=SEND_INVITATION_TASK,
-    bind=True,
-    acks_late=True,
-    # The outbox row counts SMTP attempts and stops at INVITATION_MAX_ATTEMPTS; Celery's own
-    # count would disagree with it after a re-drive, so it sets no limit of its own.
-    max_retries=None,
-    # The database out of reach: nothing was claimed or sent; try again shortly.
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_kwargs={"max_retries": 10},
-)
+# The row counts SMTP attempts and stops at INVITATION_MAX_ATTEMPTS (see SEND_TASK_OPTIONS).
+@shared_task(name=SEND_INVITATION_TASK, **SEND_TASK_OPTIONS)
 def send_invitation(self, email_id: int) -> str:
     """Send one outbox row; on an SMTP failure, retry when the row's back-off says it is due."""
-    result = invitation_send(email_id=email_id)
-    if result.retry_in is not None:
-        raise self.retry(countdown=result.retry_in)
-    return result.outcome
+    return outbox_task_outcome(self, invitation_send(email_id=email_id))
 
 
 @shared_task(acks_late=True)

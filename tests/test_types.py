@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHECKED = (
     "csm_teamviewer",
     "tokens_app",
+    "journal_app",
     "sessions_app/admin.py",
     "sessions_app/apps.py",
     "sessions_app/cache_fallback.py",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,7 +21,7 @@ from django.utils import timezone
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.leases import lease_free
-from csm_teamviewer.outbox import outbox_backoff, outbox_hand_over
+from csm_teamviewer.outbox import SKIPPED, SendResult, outbox_backoff, outbox_hand_over, outbox_redrive
 
 from ..models import InvitationEmail, Session
 from .email_render import invitation_render
@@ -93,16 +92,9 @@ def invitation_enqueue(email_id: int) -> bool:
 # --- sending --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InvitationSendResult:
-    """What one send did: ``sent``, ``retrying`` (in ``retry_in`` seconds), ``failed``, or
-    ``skipped`` (not queued, not yet due, or another worker holds it)."""
-
-    outcome: str
-    retry_in: float | None = None
-
-
-SKIPPED = InvitationSendResult("skipped")
+# What one send did: ``sent``, ``retrying`` (in ``retry_in`` seconds), ``failed``, or ``skipped``
+# (not queued, not yet due, or another worker holds it).
+InvitationSendResult = SendResult
 
 
 def invitation_backoff(*, attempts: int) -> timedelta:
@@ -247,14 +239,7 @@ def invitations_redrive(*, limit: int = REDRIVE_BATCH) -> int:
     sent once: the worker's claim decides.
     """
     ids = list(_due(timezone.now()).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    handed = 0
-    for email_id in ids:
-        if not invitation_enqueue(email_id):
-            break  # the broker is down: the rest would fail the same way; the next run tries again
-        handed += 1
-    if ids:
-        logger.info("Re-drove %s of %s queued invitation(s).", handed, len(ids))
-    return handed
+    return outbox_redrive(ids, hand_over=invitation_enqueue, what="queued invitation(s)")
 
 
 def invitation_retry(*, email: InvitationEmail) -> bool:

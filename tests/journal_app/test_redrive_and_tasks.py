@@ -12,6 +12,7 @@ from journal_app import tasks
 from journal_app.sending import journal_notes_redrive
 from journal_app.services import SEND_NOTE_TASK
 from tests.factories import JournalNoteFactory
+from tests.task_retries import retry_asked
 
 pytestmark = pytest.mark.django_db
 
@@ -63,20 +64,8 @@ def test_the_send_task_retries_at_the_notes_backoff(csm, settings, monkeypatch):
     settings.CSM_WRITEBACK_RETRY_BASE_SECONDS = 42
     csm.down = True
     note = JournalNoteFactory()
-    retried = {}
 
-    class Retry(Exception):
-        pass
-
-    def fake_retry(**kwargs):
-        retried.update(kwargs)
-        return Retry()
-
-    monkeypatch.setattr(tasks.send_journal_note, "retry", fake_retry)
-
-    with pytest.raises(Retry):
-        tasks.send_journal_note.run(note.pk)
-    assert retried == {"countdown": 42}
+    assert retry_asked(monkeypatch, tasks.send_journal_note, note.pk) == {"countdown": 42}
 
 
 @pytest.mark.parametrize(("unknown", "outcome"), [(False, "written"), (True, "failed")])
