@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from journal_app.models import JournalNote
@@ -48,6 +50,20 @@ def test_a_create_writes_its_created_note_in_its_one_statement(api, tv, tv_token
         ("created", "INC-5", ["Session code: s12-345-678", "Customer link valid until: 2026-12-08 03:00 UTC",
                               "Agent: agent.smith"]),
     ]
+
+
+@pytest.mark.postgres
+def test_the_created_note_costs_the_create_no_statement_of_its_own(requires_postgres, api, tv, tv_token):
+    tv.post(TV_SESSIONS, json=tv_session_body())
+    api.get(f"{API}/sessions/")  # the key's last-used time is written once a minute: not counted below
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(f"{API}/sessions/", {"incident_id": "INC-5", "send_email": False}, format="json")
+
+    statements = [query["sql"] for query in queries if "SAVEPOINT" not in query["sql"]]
+    # The key with its agent, the reservation, the agent's token, the fill with its rows: as before.
+    assert len(statements) == 4
+    assert statements[-1].startswith("WITH opened AS") and '"journal_app_journalnote"' in statements[-1]
+    assert response.json()["csm_journal"] == "pending" and JournalNote.objects.count() == 1
 
 
 def test_reconciliation_recording_a_dead_creates_session_writes_its_created_note(agent, tv, tv_token):
