@@ -67,7 +67,7 @@ class SessionAdmin(ReadOnlyAdmin):
     fields = (
         "incident_id", "code", "state", "agent", "end_customer_link", "requester_name",
         "requester_email", "description", "language", "valid_until", "created_at", "updated_at",
-        "closed_at", "email_status", "email_sent_at",
+        "closed_at", "email_status", "email_sent_at", "customer_waiting_since",
     )
     readonly_fields = fields
     inlines = (InvitationEmailInline,)

@@ -14,14 +14,16 @@ from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import F, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from csm_teamviewer.crypto import EncryptedTextField
-from journal_app.selectors import journal_state, journal_state_of, journal_state_subquery
+from journal_app.selectors import journal_state, journal_state_column, journal_state_of
 
 from .models import Session
+from .row_sql import table
 
 # What a body reads, besides the agent's login and the supporter link.
 _BODY_COLUMNS = (
@@ -105,7 +107,7 @@ def session_list_values(sessions: QuerySet[Session]) -> QuerySet[Session, dict[s
         *_BODY_COLUMNS,
         agent_login=F(f"agent__{get_user_model().USERNAME_FIELD}"),
         supporter_ciphertext=Cast("supporter_link", output_field=TextField()),
-        csm_journal_worst=journal_state_subquery(),
+        csm_journal_worst=journal_state_column(f"{table(Session)}.{connection.ops.quote_name('id')}"),
     )
 
 
