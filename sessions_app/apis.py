@@ -160,7 +160,9 @@ class SessionsApi(AgentApi):
         session, created = session_create(agent=request.user, session_request=SessionRequest(**data), via=VIA)
         if not created:
             return _session_response(request, session)
-        return _session_response(request, session, status.HTTP_201_CREATED, csm_journal=journal_state_after_create())
+        # A new session's journal state is known without a query: its create's note is on its way.
+        journal = journal_state_after_create()
+        return _session_response(request, session, status.HTTP_201_CREATED, csm_journal=journal)
 
 
 class SessionDetailApi(AgentApi):

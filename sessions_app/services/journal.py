@@ -12,7 +12,15 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from journal_app.facts import ClosedFacts, CreatedFacts, CustomerWaitingFacts, EmailedFacts, ExpiredFacts
+from journal_app.facts import (
+    ClosedFacts,
+    ConnectionFacts,
+    CreatedFacts,
+    CustomerWaitingFacts,
+    EmailedFacts,
+    ExpiredFacts,
+    ReportFacts,
+)
 from journal_app.models import JournalNote
 from journal_app.services import journal_note, journal_note_row, journal_note_write, journal_notes_add
 
@@ -64,3 +72,10 @@ def journal_expired(sessions: Iterable[Session]) -> None:
         )
         for session in sessions
     )
+
+
+def journal_report(session: Session, *, connections: Iterable[ConnectionFacts]) -> None:
+    """The session's connection report: each connection TeamViewer reported (none: the customer
+    never connected). Call in the transaction that stores the report."""
+    facts = ReportFacts(code=session.code, connections=tuple(connections))
+    journal_note(session_id=session.pk, incident_id=session.incident_id, event=Event.REPORT, facts=facts)

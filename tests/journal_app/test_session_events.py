@@ -4,7 +4,7 @@ created (the create, reconciliation), emailed, customer online, closed (by whom)
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -12,12 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from journal_app.facts import ConnectionFacts
 from journal_app.models import JournalNote
 from sessions_app.lifecycle import stale_age
 from sessions_app.models import Session
 from sessions_app.services import reconcile
 from sessions_app.services.cleanup import sessions_cleanup
 from sessions_app.services.emails import invitation_send
+from sessions_app.services.journal import journal_report
 from sessions_app.services.sessions import session_close
 from sessions_app.services.sync import sessions_sync_batch
 from tests.factories import InvitationEmailFactory, SessionFactory
@@ -151,6 +153,23 @@ def test_a_create_meeting_its_pairs_session_past_its_lifetime_expires_it_with_on
     api.post(f"{API}/sessions/", {"incident_id": "INC-40", "send_email": False}, format="json")
 
     assert [event for event, _incident, _lines in notes(session_id=old.pk)] == ["expired"]
+
+
+def test_the_connection_report_writes_one_note_with_each_connection_or_none(agent, settings):
+    settings.TIME_ZONE = "UTC"
+    session = SessionFactory(agent=agent, state="closed", incident_id="INC-50")
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    connection_facts = ConnectionFacts(start=start, end=start + timedelta(minutes=5), duration_seconds=300,
+                                       supporter="Agent Smith", device="PC-1")
+
+    journal_report(session, connections=[connection_facts])
+    journal_report(session, connections=[])
+
+    assert [lines[1:] for _event, _incident, lines in notes()] == [
+        ["Connection 1: 2026-12-07 09:00 UTC – 2026-12-07 09:05 UTC (0:05:00)", "Supporter: Agent Smith",
+         "Device: PC-1"],
+        ["The customer never connected."],
+    ]
 
 
 def test_with_write_back_off_no_event_writes_a_note(api, agent, tv, tv_token, settings):
