@@ -85,8 +85,9 @@ class SessionAdmin(ReadOnlyAdmin):
     fields = (
         "incident_id", "code", "state", "agent", "end_customer_link", "requester_name",
         "requester_email", "description", "language", "valid_until", "created_at", "updated_at",
-        "closed_at", "email_status", "email_sent_at", "connections_count", "connections_final",
-        "connections_fetched_at", "connections_attempts", "connections_due_at", "connections_error",
+        "closed_at", "email_status", "email_sent_at", "customer_waiting_since", "connections_count",
+        "connections_final", "connections_fetched_at", "connections_attempts", "connections_due_at",
+        "connections_error",
     )
     readonly_fields = fields
     inlines = (SessionConnectionInline, InvitationEmailInline)

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from csm_teamviewer.signed_in import AgentRequest
+from journal_app.selectors import journal_state_after_create
 from tokens_app.services import token_disconnect, token_status
 
 from .auth import ApiKeyAuthentication, IsCsmAgent
@@ -118,8 +119,10 @@ class AgentApi(APIView):
         return super().handle_exception(exc)
 
 
-def _session_response(request: AgentRequest, session: Session, code: int = status.HTTP_200_OK) -> Response:
-    return Response(session_data(session, viewer=request.user), status=code)
+def _session_response(
+    request: AgentRequest, session: Session, code: int = status.HTTP_200_OK, *, csm_journal: str | None = None
+) -> Response:
+    return Response(session_data(session, viewer=request.user, csm_journal=csm_journal), status=code)
 
 
 class SessionsApi(AgentApi):
@@ -156,7 +159,11 @@ class SessionsApi(AgentApi):
     def post(self, request: AgentRequest) -> Response:
         data = validated(SessionCreateInputSerializer, request.data)
         session, created = session_create(agent=request.user, session_request=SessionRequest(**data), via=VIA)
-        return _session_response(request, session, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if not created:
+            return _session_response(request, session)
+        # A new session's journal state is known without a query: its create's note is on its way.
+        journal = journal_state_after_create()
+        return _session_response(request, session, status.HTTP_201_CREATED, csm_journal=journal)
 
 
 class SessionDetailApi(AgentApi):

@@ -24,7 +24,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .leases import lease_free
+from csm_teamviewer.leases import lease_free
+
 from .row_sql import alone, insert_select, mark_written, table
 from .task_queue import connections_fetch_on_commit
 
@@ -187,8 +188,8 @@ def session_mark_uncertain(session: Session) -> bool:
     return _move(session, State.UNCERTAIN)
 
 
-def session_mark_active(session: Session) -> bool:
-    return _move(session, State.ACTIVE)
+def session_mark_active(session: Session, **changes: Any) -> bool:
+    return _move(session, State.ACTIVE, **changes)
 
 
 def session_mark_closed(session: Session) -> bool:

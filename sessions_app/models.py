@@ -75,6 +75,8 @@ class Session(models.Model):
         _("email status"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.NOT_SENT
     )
     email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    # When the state sync first saw the customer online (set once, with the move to active).
+    customer_waiting_since = models.DateTimeField(_("customer online since"), null=True, blank=True)
     # While the lease runs, one cleanup run (named by the claim) is closing this session at
     # TeamViewer and no other may (see services/expiry.py).
     cleanup_claim = models.UUIDField(null=True, blank=True, editable=False)

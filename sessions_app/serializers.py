@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from csm_teamviewer.error_responses import fields_invalid
+from journal_app.selectors import journal_state
 
 from .models import ConnectionsStatus, Session
 from .services.emails import SUPPORTED_LANGUAGES
@@ -140,6 +141,10 @@ class SessionSerializer(serializers.Serializer):
         help_text="`not_fetched`: the session is not over; `pending`: being fetched (a report may still "
         "appear); `final`: complete (empty: the customer never connected); `failed`: could not be fetched.",
     )
+    customer_waiting_since = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the customer was first seen online; null until then."
+    )
+    csm_journal = serializers.SerializerMethodField()
 
     @extend_schema_field(
         {
@@ -151,6 +156,18 @@ class SessionSerializer(serializers.Serializer):
     )
     def get_supporter_link(self, session: Session) -> str | None:
         return session_data(session, viewer=self.context.get("viewer"))["supporter_link"]
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "enum": ["not_written", "pending", "written", "failed"],
+            "description": "The session's notes in the incident's CSM journal: `failed` if one could "
+            "not be written, else `pending` while one is on its way, `written` when all are, "
+            "`not_written` when there are none (write-back off for its events).",
+        }
+    )
+    def get_csm_journal(self, session: Session) -> str:
+        return journal_state(session_id=session.pk)
 
     def to_representation(self, session: Session) -> dict[str, Any]:
         # The fields above are the contract (and the OpenAPI document); the body is built by hand

@@ -14,13 +14,16 @@ from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import F, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from csm_teamviewer.crypto import EncryptedTextField
+from journal_app.selectors import journal_state, journal_state_column, journal_state_of
 
 from .models import Session, connections_status
+from .row_sql import table
 from .selectors import session_connections
 
 # What a body reads, besides the agent's login and the supporter link.
@@ -38,12 +41,13 @@ _BODY_COLUMNS = (
     "closed_at",
     "email_status",
     "email_sent_at",
+    "customer_waiting_since",
     "agent_id",
     "connections_count",
     "connections_final",
     "connections_error",
 )
-_TIMES = ("valid_until", "created_at", "closed_at", "email_sent_at")
+_TIMES = ("valid_until", "created_at", "closed_at", "email_sent_at", "customer_waiting_since")
 
 
 def _shows_link(viewer: User | None, agent_id: int) -> bool:
@@ -80,11 +84,12 @@ def _body(
     supporter_link: str | None,
     times: list[str | None],
     connections: list[dict[str, Any]],
+    csm_journal: str,
     zone: tzinfo,
 ) -> dict[str, Any]:
     """SessionSerializer's body, in its field order, from the columns in ``_BODY_COLUMNS`` and
     the written ``_TIMES``."""
-    valid_until, created_at, closed_at, email_sent_at = times
+    valid_until, created_at, closed_at, email_sent_at, customer_waiting_since = times
     return {
         "id": str(values["id"]),
         "incident_id": values["incident_id"],
@@ -105,6 +110,8 @@ def _body(
         "connections_status": connections_status(
             state=values["state"], final=values["connections_final"], error=values["connections_error"]
         ),
+        "customer_waiting_since": customer_waiting_since,
+        "csm_journal": csm_journal,
     }
 
 
@@ -120,8 +127,11 @@ def _connection(row: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
     }
 
 
-def session_data(session: Session, *, viewer: User | None) -> dict[str, Any]:
-    """The session's API body for ``viewer`` (also what a resumed create or close reports)."""
+def session_data(session: Session, *, viewer: User | None, csm_journal: str | None = None) -> dict[str, Any]:
+    """The session's API body for ``viewer`` (also what a resumed create or close reports).
+
+    ``csm_journal``: the journal's state when the caller knows it (a create just made); else read.
+    """
     shown = _shows_link(viewer, session.agent_id)
     values = {name: getattr(session, name) for name in _BODY_COLUMNS}
     connections = session_connections([session.pk] if session.connections_count else [])
@@ -131,19 +141,22 @@ def session_data(session: Session, *, viewer: User | None) -> dict[str, Any]:
         supporter_link=(session.supporter_link or None) if shown else None,
         times=_times(values, timezone.get_current_timezone()),
         connections=connections.get(session.pk, []),
+        csm_journal=csm_journal or journal_state(session_id=session.pk),
         zone=timezone.get_current_timezone(),
     )
 
 
 def session_list_values(sessions: QuerySet[Session]) -> QuerySet[Session, dict[str, Any]]:
     """What ``session_list_data`` needs of each session, read as plain values: no model instances,
-    and the supporter link as its ciphertext, so only the links a viewer sees are decrypted.
-    In UTC the times come as the database's text too (see ``_utc_text``)."""
+    the supporter link as its ciphertext, so only the links a viewer sees are decrypted, and the
+    journal's state in the same query. In UTC the times come as the database's text too (see
+    ``_utc_text``)."""
     texts = {f"{name}_text": Cast(name, output_field=TextField()) for name in _TIMES} if _in_utc() else {}
     return sessions.values(
         *(name for name in _BODY_COLUMNS if not (texts and name in _TIMES)),
         agent_login=F(f"agent__{get_user_model().USERNAME_FIELD}"),
         supporter_ciphertext=Cast("supporter_link", output_field=TextField()),
+        csm_journal_worst=journal_state_column(f"{table(Session)}.{connection.ops.quote_name('id')}"),
         **texts,
     )
 
@@ -178,6 +191,7 @@ def session_list_data(
             else None,
             times=_row_times(row, zone),
             connections=connections.get(row["id"], []),
+            csm_journal=journal_state_of(row["csm_journal_worst"]),
             zone=zone,
         )
         for row in rows

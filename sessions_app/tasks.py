@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+
+from csm_teamviewer.outbox import SEND_TASK_OPTIONS, outbox_task_outcome
 
 from .services.cleanup import sessions_cleanup
 from .services.connection_fetch import connection_reports_fetch, connection_reports_redrive
@@ -22,25 +23,11 @@ from .services.sync import sessions_sync_batch
 from .task_queue import FETCH_CONNECTIONS_TASK
 
 
-@shared_task(
-    name=SEND_INVITATION_TASK,
-    bind=True,
-    acks_late=True,
-    # The outbox row counts SMTP attempts and stops at INVITATION_MAX_ATTEMPTS; Celery's own
-    # count would disagree with it after a re-drive, so it sets no limit of its own.
-    max_retries=None,
-    # The database out of reach: nothing was claimed or sent; try again shortly.
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_kwargs={"max_retries": 10},
-)
+# The row counts SMTP attempts and stops at INVITATION_MAX_ATTEMPTS (see SEND_TASK_OPTIONS).
+@shared_task(name=SEND_INVITATION_TASK, **SEND_TASK_OPTIONS)
 def send_invitation(self, email_id: int) -> str:
     """Send one outbox row; on an SMTP failure, retry when the row's back-off says it is due."""
-    result = invitation_send(email_id=email_id)
-    if result.retry_in is not None:
-        raise self.retry(countdown=result.retry_in)
-    return result.outcome
+    return outbox_task_outcome(self, invitation_send(email_id=email_id))
 
 
 @shared_task(acks_late=True)
@@ -48,24 +35,11 @@ def redrive_invitations() -> int:
     return invitations_redrive(limit=REDRIVE_BATCH)
 
 
-@shared_task(
-    name=FETCH_CONNECTIONS_TASK,
-    bind=True,
-    acks_late=True,
-    # The session row counts the fetches and ends them (CONNECTION_REPORT_MAX_ATTEMPTS); Celery's
-    # own count would disagree with it after a re-drive.
-    max_retries=None,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_kwargs={"max_retries": 10},
-)
+# The session row counts the fetches and ends them (CONNECTION_REPORT_MAX_ATTEMPTS).
+@shared_task(name=FETCH_CONNECTIONS_TASK, **SEND_TASK_OPTIONS)
 def fetch_connection_reports(self, session_id: str) -> str:
     """Fetch one session's connection reports; again when the session row says it is due."""
-    result = connection_reports_fetch(session_id=session_id)
-    if result.retry_in is not None:
-        raise self.retry(countdown=result.retry_in)
-    return result.outcome
+    return outbox_task_outcome(self, connection_reports_fetch(session_id=session_id))
 
 
 @shared_task(acks_late=True)

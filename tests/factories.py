@@ -7,6 +7,7 @@ a live TeamViewer token, a pending login. Pass fields to say what a test is abou
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import timedelta
 
 import factory
@@ -14,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from csm_teamviewer.audit.models import AuditEvent
+from journal_app.models import JournalNote, new_marker
 from sessions_app.models import ApiKey, InvitationEmail, InvitationTemplate, LaunchLink, Session
 from tokens_app.models import LoginFlow, TeamViewerToken
 
@@ -143,3 +145,17 @@ class LoginFlowFactory(factory.django.DjangoModelFactory):
     class Params:
         # Sent to TeamViewer: the state the callback must bring back.
         started = factory.Trait(status=LoginFlow.Status.STARTED, started_at=factory.LazyFunction(timezone.now))
+
+
+class JournalNoteFactory(factory.django.DjangoModelFactory):
+    """A pending note for INC-1001's journal, its marker in its text, as ``journal_note`` writes it."""
+
+    class Meta:
+        model = JournalNote
+
+    session_id = factory.LazyFunction(uuid.uuid4)
+    incident_id = "INC-1001"
+    event = JournalNote.Event.CREATED
+    language = "en"
+    marker = factory.LazyFunction(new_marker)
+    text = factory.LazyAttribute(lambda note: f"TeamViewer session created {note.marker}\nSession code: s98-765-432")

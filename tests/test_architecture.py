@@ -1,5 +1,5 @@
-"""The house's shape, checked: no import circles between the project's modules, and no module
-so long that a reader loses its thread (the conventions' ~300-line split)."""
+"""The house's shape, checked: dependencies point one way, no import circles between the project's
+modules, and no module so long that a reader loses its thread (the conventions' ~300-line split)."""
 from __future__ import annotations
 
 import ast
@@ -8,8 +8,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("csm_teamviewer", "sessions_app", "tokens_app")
+PACKAGES = ("csm_teamviewer", "sessions_app", "tokens_app", "journal_app")
 MAX_LINES = 300
+# What each package may import at run time: sessions_app → journal_app → tokens_app → the shell.
+# The journal is handed each event's facts and names a session by id; it never reads sessions.
+MAY_IMPORT = {
+    "csm_teamviewer": {"csm_teamviewer"},
+    "tokens_app": {"csm_teamviewer", "tokens_app"},
+    "journal_app": {"csm_teamviewer", "tokens_app", "journal_app"},
+    "sessions_app": set(PACKAGES),
+}
+# The shell's one way into the apps: mounting their URLs.
+SHELL_ROUTES = "csm_teamviewer.urls"
 
 
 def _modules() -> dict[str, Path]:
@@ -102,6 +112,27 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return found
+
+
+def _wrong_way(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(importer, imported) pairs that point against the house's arrows."""
+    return sorted(
+        (module, target)
+        for module, targets in graph.items()
+        if module != SHELL_ROUTES
+        for target in targets
+        if target.split(".")[0] not in MAY_IMPORT[module.split(".")[0]]
+    )
+
+
+def test_dependencies_point_one_way():
+    assert _wrong_way(_graph()) == []
+
+
+def test_the_direction_check_sees_a_wrong_way_import():
+    graph = {"journal_app.services": {"sessions_app.models"}, "sessions_app.models": {"journal_app.models"}}
+    assert _wrong_way(graph) == [("journal_app.services", "sessions_app.models")]
+    assert "journal_app.services" in _graph()["sessions_app.services.journal"]
 
 
 def test_the_project_has_no_import_circle():

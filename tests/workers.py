@@ -102,9 +102,10 @@ class CeleryProcesses:
         self.log = log
         self._started: list[tuple[subprocess.Popen, Any]] = []
 
-    def start(self, *args: str, env: dict[str, str]) -> subprocess.Popen:
+    def start(self, *args: str, env: dict[str, str], module: str = "celery") -> subprocess.Popen:
+        """``module`` (run with ``-m``): Celery itself, or a test's wrapper around it."""
         log = self.log.open("ab")
-        command = [sys.executable, "-m", "celery", "-A", "csm_teamviewer", *args]
+        command = [sys.executable, "-m", module, "-A", "csm_teamviewer", *args]
         proc = subprocess.Popen(  # noqa: S603 - a fixed command line
             command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
         )

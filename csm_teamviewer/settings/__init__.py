@@ -10,6 +10,7 @@ fails naming the missing variable. The names are the public interface (see READM
 from .background import *  # noqa: F403
 from .csm import *  # noqa: F403
 from .environment import *  # noqa: F403
+from .journal import *  # noqa: F403
 from .security import *  # noqa: F403
 from .teamviewer import *  # noqa: F403
 from .web import *  # noqa: F403

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .environment import VAR_DIR, env
+from .journal import CSM_WRITEBACK_REDRIVE_SECONDS
 from .teamviewer import (
     CLEANUP_INTERVAL_SECONDS,
     CONNECTION_REPORT_REDRIVE_SECONDS,
@@ -52,6 +53,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "redrive-invitation-emails": {
         "task": "sessions_app.tasks.redrive_invitations",
         "schedule": EMAIL_REDRIVE_SECONDS,
+    },
+    "redrive-csm-journal-notes": {
+        "task": "journal_app.tasks.redrive_journal_notes",
+        "schedule": CSM_WRITEBACK_REDRIVE_SECONDS,
+        "options": {"expires": CSM_WRITEBACK_REDRIVE_SECONDS},
     },
     "teamviewer-cleanup": {
         "task": "sessions_app.tasks.teamviewer_cleanup",

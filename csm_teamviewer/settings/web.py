@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "csm_teamviewer.csm_sandbox",
     "tokens_app",
     "sessions_app",
+    "journal_app",
 ]
 
 MIDDLEWARE = [

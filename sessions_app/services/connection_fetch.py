@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -31,6 +30,7 @@ from csm_teamviewer.errors import (
     TeamViewerRateLimited,
     TeamViewerRejected,
 )
+from csm_teamviewer.outbox import SKIPPED, SendResult
 from tokens_app.teamviewer import ConnectionReport, teamviewer_for
 
 from ..models import Session
@@ -47,17 +47,10 @@ REFUSED = "TeamViewer refused the connection report: %s"
 UNREACHABLE = "TeamViewer could not be asked after %s attempts: %s"
 
 
-@dataclass(frozen=True)
-class FetchResult:
-    """What one fetch did: ``stored`` (fetched again in ``retry_in`` seconds), ``final``,
-    ``retrying`` (TeamViewer failed; in ``retry_in`` seconds), ``given_up``, or ``skipped``
-    (not due, already final, or another worker holds it)."""
-
-    outcome: str
-    retry_in: float | None = None
-
-
-SKIPPED = FetchResult("skipped")
+# What one fetch did (a SendResult, as the outboxes' sends): ``stored`` (fetched again in
+# ``retry_in`` seconds), ``final``, ``retrying`` (TeamViewer failed; in ``retry_in`` seconds),
+# ``given_up``, or ``skipped`` (not due, already final, or another worker holds it).
+FetchResult = SendResult
 
 
 def connection_reports_fetch(*, session_id: uuid.UUID | str) -> FetchResult:

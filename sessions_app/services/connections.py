@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
+from journal_app.facts import ConnectionFacts
 from tokens_app.teamviewer import ConnectionReport
 
 from ..models import Session, SessionConnection
+from .journal import journal_report
 
 # What a fetch again may change of a stored row (a connection still running has no end yet).
 _UPDATED_FIELDS = ["start", "end", "duration_seconds", "supporter", "device_name", "device_id", "notes", "fetched_at"]
@@ -113,12 +115,22 @@ def _mark_fetched(session: Session, *, count: int, final: bool, at: datetime) ->
 def _report_final(
     session: Session, *, connections: list[SessionConnection] | None, outcome: str, detail: str = ""
 ) -> None:
-    """The session's report is final: record it, in the transaction that made it so.
-
-    The write-back to CSM follows this event (the report's journal note belongs here, in this
-    transaction, beside the audit row).
-    """
+    """The session's report is final: audit it and write it to the incident's journal, in the
+    transaction that made it so. A report that could not be fetched is audited only (the
+    admin shows why); the journal tells what TeamViewer reported."""
     if connections is not None:
         seconds = sum(row.duration_seconds or 0 for row in connections)
         detail = f"{len(connections)} connection(s), {seconds} s in all"
+        journal_report(session, connections=[_facts(row) for row in connections])
     audit_record(action=AuditEvent.Action.REPORT, actor=None, session=session, outcome=outcome, detail=detail, via="worker")
+
+
+def _facts(row: SessionConnection) -> ConnectionFacts:
+    return ConnectionFacts(
+        start=row.start,
+        end=row.end,
+        duration_seconds=row.duration_seconds,
+        supporter=row.supporter,
+        device=row.device_name or row.device_id,
+        notes=row.notes,
+    )

@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import DatabaseError, models
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +47,7 @@ from ..lifecycle import (
 )
 from ..models import Session
 from .create_record import session_record_open
+from .journal import journal_expired
 from .reconcile import sessions_reconcile
 
 logger = logging.getLogger(__name__)
@@ -174,8 +175,10 @@ def _await(*, agent: User, incident_id: str) -> Session | None:
 def _expire_if_past_lifetime(session: Session) -> bool:
     if not session.is_past_lifetime:
         return False
-    if session_mark_expired(session):
-        audit_record(action=Action.EXPIRE, actor=None, session=session, detail="past valid_until", via="create")
+    with transaction.atomic():
+        if session_mark_expired(session):
+            journal_expired([session])
+            audit_record(action=Action.EXPIRE, actor=None, session=session, detail="past valid_until", via="create")
     return True
 
 

@@ -1,13 +1,15 @@
-"""Recording a session TeamViewer made: the reservation filled, its invitation queued, its audit row.
+"""Recording a session TeamViewer made: the reservation filled, its invitation queued, its audit
+row, its note for the incident's CSM journal.
 
-The three writes land together or not at all. On PostgreSQL they are one statement (the UPDATE
-and the INSERTs as data-modifying CTEs, the INSERTs only when the UPDATE won): through the ORM
-they take five round trips (BEGIN, UPDATE, two INSERTs, COMMIT), the costliest step of a create
-after TeamViewer's answer. Elsewhere (SQLite) they run through the ORM in one transaction.
+The writes land together or not at all. On PostgreSQL they are one statement (the UPDATE and the
+INSERTs as data-modifying CTEs, the INSERTs only when the UPDATE won): through the ORM they take
+six round trips (BEGIN, UPDATE, three INSERTs, COMMIT), the costliest step of a create after
+TeamViewer's answer. Elsewhere (SQLite) they run through the ORM in one transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
@@ -16,11 +18,13 @@ from django.utils import timezone
 
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_event, audit_record
+from journal_app.services import journal_enqueue_on_commit
 
 from ..lifecycle import TRANSITIONS, session_mark_open, session_open_changes
 from ..models import Session
 from ..row_sql import alone, assignments, insert_select, mark_written, table
 from .emails import invitation_enqueue_on_commit, invitation_outbox_row, invitation_queue
+from .journal import journal_created, journal_created_row
 
 if TYPE_CHECKING:
     from tokens_app.teamviewer import RemoteSession
@@ -32,8 +36,8 @@ def session_record_open(
     session: Session, *, remote: RemoteSession, agent: User, invite: bool, language: str | None, via: str
 ) -> bool:
     """Turn the reservation into the open session ``remote``, queue its invitation (``invite``)
-    and audit the create: one commit. False when the reservation is no longer there to fill
-    (nothing is written then)."""
+    and its journal note, and audit the create: one commit. False when the reservation is no
+    longer there to fill (nothing is written then)."""
     if connection.vendor != "postgresql":
         with transaction.atomic():
             return _record_by_orm(session, remote=remote, agent=agent, invite=invite, language=language, via=via)
@@ -41,13 +45,15 @@ def session_record_open(
     audit.session_code = remote.code
     email = invitation_outbox_row(session=session, requested_by=agent, language=language) if invite else None
     changes = {**session_open_changes(session, remote=remote), **(QUEUED if invite else {})}
+    note = journal_created_row(session, agent=agent, code=remote.code, valid_until=changes["valid_until"])
+    rows = [row for row in (audit, email, note) if row is not None]
     with alone():
-        written = _record_in_one_statement(session, changes=changes, rows=[audit, *([email] if email else [])])
-    if written is None:
-        return False
+        if not _record_in_one_statement(session, changes=changes, rows=rows):
+            return False
     if email is not None:
-        email.pk = written
         invitation_enqueue_on_commit(email.pk)
+    if note is not None:
+        journal_enqueue_on_commit([note.pk])
     return True
 
 
@@ -58,13 +64,14 @@ def _record_by_orm(
         return False
     if invite:
         invitation_queue(session=session, requested_by=agent, language=language, marked=True)
+    journal_created(session, agent=agent)
     audit_record(action=AuditEvent.Action.CREATE, actor=agent, session=session, outcome="ok", via=via)
     return True
 
 
-def _record_in_one_statement(session: Session, *, changes: dict[str, Any], rows: list[models.Model]) -> Any:
-    """UPDATE the reservation to open with ``changes`` and INSERT ``rows`` when it moved: the
-    last row's id, or None when it did not move (nothing is written then)."""
+def _record_in_one_statement(session: Session, *, changes: dict[str, Any], rows: Sequence[models.Model]) -> bool:
+    """UPDATE the reservation to open with ``changes`` and INSERT ``rows`` (each gets its id) when
+    it moved; False when it did not move (nothing is written then)."""
     changes = {"state": Session.State.OPEN, "updated_at": timezone.now(), **changes}
     sets, params = assignments(Session, changes)
     allowed = TRANSITIONS[Session.State.OPEN]
@@ -77,14 +84,17 @@ def _record_in_one_statement(session: Session, *, changes: dict[str, Any], rows:
         insert, values = insert_select(row, "FROM opened")
         sql.append(f", row{number} AS ({insert} RETURNING id)")
         params += values
-    sql.append(f" SELECT id FROM row{len(rows) - 1}")  # noqa: S608 - a CTE's name
+    names = [f"row{number}" for number in range(len(rows))]
+    # Each CTE holds one row, or none when the UPDATE did not move: so does their product.
+    sql.append(f" SELECT {', '.join(f'{name}.id' for name in names)} FROM {', '.join(names)}")  # noqa: S608 - CTE names
     with connection.cursor() as cursor:
         cursor.execute("".join(sql), params)
         found = cursor.fetchone()
     if found is None:
-        return None
+        return False
     for name, value in changes.items():
         setattr(session, name, value)
-    for row in rows:
+    for row, pk in zip(rows, found, strict=True):
+        row.pk = pk
         mark_written(row)
-    return found[0]
+    return True

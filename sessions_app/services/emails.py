@@ -2,14 +2,13 @@
 
 Nothing is lost when SMTP or the broker is down: the row stays queued, the task retries, and
 the cleanup re-drives whatever is still queued when they return. The outbox hands a row to the
-worker's task by the task's name, so this module never imports the task module (which imports
-it): the dependency runs one way, tasks -> services.
+worker's task by the task's name (``csm_teamviewer/outbox.py``), so this module never imports the
+task module (which imports it): the dependency runs one way, tasks -> services.
 """
 from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,11 +20,12 @@ from django.utils import timezone
 
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
+from csm_teamviewer.leases import lease_free
+from csm_teamviewer.outbox import SKIPPED, SendResult, outbox_backoff, outbox_hand_over, outbox_redrive
 
-from ..leases import lease_free
 from ..models import InvitationEmail, Session
-from ..task_queue import BROKER_ERRORS, task_publish
 from .email_render import invitation_render
+from .journal import journal_emailed
 
 logger = logging.getLogger(__name__)
 
@@ -86,36 +86,22 @@ def invitation_enqueue_on_commit(email_id: int) -> None:
 
 def invitation_enqueue(email_id: int) -> bool:
     """Hand an outbox row to a worker; False (and the row stays queued) when the broker is down."""
-    try:
-        task_publish(SEND_INVITATION_TASK, email_id)
-    except BROKER_ERRORS as exc:
-        logger.warning(
-            "Broker unreachable; invitation %s stays queued for the re-drive (%s).", email_id, type(exc).__name__
-        )
-        return False
-    return True
+    return outbox_hand_over(SEND_INVITATION_TASK, email_id, what=f"invitation {email_id}")
 
 
 # --- sending --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InvitationSendResult:
-    """What one send did: ``sent``, ``retrying`` (in ``retry_in`` seconds), ``failed``, or
-    ``skipped`` (not queued, not yet due, or another worker holds it)."""
-
-    outcome: str
-    retry_in: float | None = None
-
-
-SKIPPED = InvitationSendResult("skipped")
+# What one send did: ``sent``, ``retrying`` (in ``retry_in`` seconds), ``failed``, or ``skipped``
+# (not queued, not yet due, or another worker holds it).
+InvitationSendResult = SendResult
 
 
 def invitation_backoff(*, attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure: base × 2^(attempts-1), capped."""
-    exponent = min(max(attempts, 1) - 1, 30)
-    seconds = settings.INVITATION_RETRY_BASE_SECONDS * 2**exponent
-    return timedelta(seconds=min(seconds, settings.INVITATION_RETRY_MAX_SECONDS))
+    return outbox_backoff(
+        attempts=attempts, base=settings.INVITATION_RETRY_BASE_SECONDS, cap=settings.INVITATION_RETRY_MAX_SECONDS
+    )
 
 
 def _lease() -> timedelta:
@@ -199,6 +185,7 @@ def _record_success(email: InvitationEmail, lease: datetime) -> InvitationSendRe
         Session.objects.filter(pk=email.session_id).update(
             email_status=Session.EmailStatus.SENT, email_sent_at=now
         )
+        journal_emailed(email.session, to=email.to)
         _audit(email, outcome="sent", detail=f"attempt {email.attempts + 1}")
     logger.info("Invitation %s sent for incident %s.", email.pk, email.session.incident_id)
     return InvitationSendResult("sent")
@@ -252,14 +239,7 @@ def invitations_redrive(*, limit: int = REDRIVE_BATCH) -> int:
     sent once: the worker's claim decides.
     """
     ids = list(_due(timezone.now()).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    handed = 0
-    for email_id in ids:
-        if not invitation_enqueue(email_id):
-            break  # the broker is down: the rest would fail the same way; the next run tries again
-        handed += 1
-    if ids:
-        logger.info("Re-drove %s of %s queued invitation(s).", handed, len(ids))
-    return handed
+    return outbox_redrive(ids, hand_over=invitation_enqueue, what="queued invitation(s)")
 
 
 def invitation_retry(*, email: InvitationEmail) -> bool:

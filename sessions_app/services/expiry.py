@@ -40,6 +40,7 @@ from tokens_app.teamviewer import AuthorizedApi, teamviewer_for
 
 from ..lifecycle import State
 from ..models import Session
+from .journal import journal_expired
 from .pacing import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -256,6 +257,7 @@ def _record(run: uuid.UUID, outcomes: dict[Session, str], tally: dict[str, int])
             State.EXPIRED, closed_at=now, updated_at=now, cleanup_claim=None, cleanup_lease_until=None
         )
         AuditEvent.objects.bulk_create([_audit(*done[pk], at=now) for pk in marked])
+        journal_expired(done[pk][0] for pk in marked)
     for _session, outcome in (done[pk] for pk in marked):
         tally["expired"] += 1
         if outcome in (NO_TOKEN, NOT_FOUND):

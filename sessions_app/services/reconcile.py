@@ -27,6 +27,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.utils import timezone
 
 from csm_teamviewer.audit.models import AuditEvent
@@ -41,6 +42,7 @@ from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..lifecycle import session_mark_open
 from ..models import Session
+from .journal import journal_created
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +120,10 @@ def _settle(
 
 
 def _record(row: Session, *, remote: RemoteSession, agent: User) -> bool:
-    if not session_mark_open(row, remote=remote):
-        return False
+    with transaction.atomic():
+        if not session_mark_open(row, remote=remote):
+            return False
+        journal_created(row, agent=agent)
     logger.warning("Recorded TeamViewer session %s whose create never finished here.", remote.code)
     audit_record(action=Action.CREATE, actor=agent, session=row, outcome="reconciled", via=VIA)
     return True

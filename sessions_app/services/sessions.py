@@ -29,6 +29,7 @@ from tokens_app.teamviewer import teamviewer_for
 from ..lifecycle import FINISHED_STATES, INTERNAL_STATES, session_mark_closed
 from ..models import InvitationEmail, Session
 from .emails import SUPPORTED_LANGUAGES, invitation_queue
+from .journal import journal_closed
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def _close(*, session: Session, actor: User) -> tuple[str, str]:
     if session.state in INTERNAL_STATES:
         raise SessionBeingCreated()
     detail = _close_remote(session=session, actor=actor)
-    _mark_closed(session)
+    _mark_closed(session, actor=actor)
     return "ok", detail
 
 
@@ -105,8 +106,12 @@ def _close_login_required(*, session: Session, actor: User) -> TeamViewerLoginRe
     )
 
 
-def _mark_closed(session: Session) -> None:
-    if not session_mark_closed(session):
+def _mark_closed(session: Session, *, actor: User) -> None:
+    with transaction.atomic():
+        closed = session_mark_closed(session)
+        if closed:
+            journal_closed(session, by=actor)
+    if not closed:
         session.refresh_from_db()  # someone else closed it meanwhile: show what they wrote
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from tokens_app.teamviewer import RemoteSession, teamviewer_for
 from ..cache_fallback import cache_or
 from ..lifecycle import session_mark_active, session_mark_closed
 from ..models import Session
+from .journal import journal_closed, journal_customer_waiting
 from .pacing import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -84,9 +86,25 @@ def _state_of(remote: RemoteSession, session: Session) -> str:
     return Session.State.OPEN
 
 
+def _customer_online(session: Session) -> bool:
+    # A session becomes active once: so the customer's first sighting is recorded, and told, once.
+    since = timezone.now()
+    if not session_mark_active(session, customer_waiting_since=since):
+        return False
+    journal_customer_waiting(session, since=since)
+    return True
+
+
+def _closed_at_teamviewer(session: Session) -> bool:
+    if not session_mark_closed(session):
+        return False
+    journal_closed(session, by=None)
+    return True
+
+
 _MOVES: dict[str, Callable[[Session], bool]] = {
-    Session.State.ACTIVE: session_mark_active,
-    Session.State.CLOSED: session_mark_closed,
+    Session.State.ACTIVE: _customer_online,
+    Session.State.CLOSED: _closed_at_teamviewer,
 }
 
 
@@ -94,17 +112,18 @@ def _move(session: Session, state: str, *, detail: str, via: str) -> bool:
     if state == session.state:
         return False
     previous = session.state
-    # Conditional: a close that landed meanwhile wins.
-    if not _MOVES[state](session):
-        return False
-    audit_record(
-        action=AuditEvent.Action.SYNC,
-        actor=None,
-        session=session,
-        outcome=state,
-        detail=detail or f"{previous} -> {state}",
-        via=via,
-    )
+    with transaction.atomic():
+        # Conditional: a close that landed meanwhile wins.
+        if not _MOVES[state](session):
+            return False
+        audit_record(
+            action=AuditEvent.Action.SYNC,
+            actor=None,
+            session=session,
+            outcome=state,
+            detail=detail or f"{previous} -> {state}",
+            via=via,
+        )
     return True
 
 

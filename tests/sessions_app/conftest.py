@@ -45,6 +45,8 @@ SESSION_FIELDS = frozenset(
         "email_sent_at",
         "connections",
         "connections_status",
+        "customer_waiting_since",
+        "csm_journal",
     }
 )
 

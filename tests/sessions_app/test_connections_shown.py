@@ -162,7 +162,7 @@ def test_the_page_shows_each_connection_of_a_closed_session(agent, language, wor
     ("final", "error", "language", "said"),
     [
         (True, "", "en", "The customer never connected."),
-        (True, "", "ja", "お客様は接続しませんでした。"),
+        (True, "", "ja", "お客様は一度も接続しませんでした。"),
         (False, "", "en", "Connection report pending"),
         (False, "", "ja", "接続レポートを待っています"),
         (True, "TeamViewer refused", "en", "The connection report could not be fetched from TeamViewer."),

@@ -1,4 +1,4 @@
-"""Recording a made session: the one PostgreSQL statement writes what the ORM's three writes write."""
+"""Recording a made session: the one PostgreSQL statement writes what the ORM's writes write."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from csm_teamviewer.audit.models import AuditEvent
+from journal_app.models import JournalNote
 from sessions_app.models import InvitationEmail, Session
 from sessions_app.services import create_record
 from sessions_app.services.create_record import session_record_open
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the o
 INVITATION = ("to", "language", "status", "attempts", "last_error", "requested_by_id", "sent_at")
 AUDIT = ("action", "actor_id", "incident_id", "session_code", "outcome", "detail", "via")
 SESSION = ("state", "code", "end_customer_link", "supporter_link", "webclient_supporter_link", "email_status")
+NOTE = ("incident_id", "event", "language", "status", "attempts")
 
 
 def _recorded(agent, code: str, *, invite: bool, monkeypatch=None) -> tuple:
@@ -32,8 +34,11 @@ def _recorded(agent, code: str, *, invite: bool, monkeypatch=None) -> tuple:
     stored = Session.objects.get(pk=reservation.pk)
     emails = [_values(email, INVITATION) for email in InvitationEmail.objects.filter(session=stored)]
     [audit] = AuditEvent.objects.filter(session_id=stored.pk)
+    [note] = JournalNote.objects.filter(session_id=stored.pk)
     seen = _values(reservation, SESSION, code), _values(stored, SESSION, code)
-    return seen, emails, {**_values(audit, AUDIT, code), "incident_id": None}
+    text = note.text.replace(note.marker, "<marker>")
+    journal = {**_values(note, NOTE, code), "incident_id": None, "text": text.replace(code, "<code>")}
+    return seen, emails, {**_values(audit, AUDIT, code), "incident_id": None}, journal
 
 
 def _values(row, names, code: str = "") -> dict:
@@ -51,9 +56,11 @@ def test_the_one_statement_writes_what_the_orm_writes(agent, monkeypatch, invite
         through_orm = _recorded(agent, "s22-222-222", invite=invite)
 
     assert in_one == through_orm
-    (in_memory, stored), emails, _audit = in_one
+    (in_memory, stored), emails, _audit, journal = in_one
     assert in_memory == stored and stored["state"] == "open"
-    assert len(emails) == len(by_statement) == len(by_orm) == (1 if invite else 0)
+    assert (journal["event"], journal["status"]) == ("created", "pending")
+    # Each outbox row is handed to a worker on commit: the invitation (if any) and the note.
+    assert len(emails) + 1 == len(by_statement) == len(by_orm) == (2 if invite else 1)
 
 
 def test_a_reservation_no_longer_there_is_not_filled_and_nothing_is_written(agent):
@@ -64,3 +71,4 @@ def test_a_reservation_no_longer_there_is_not_filled_and_nothing_is_written(agen
     assert not session_record_open(reservation, remote=remote, agent=agent, invite=True, language=None, via="api")
     assert reservation.state == Session.State.CREATING
     assert not InvitationEmail.objects.exists() and not AuditEvent.objects.exists()
+    assert not JournalNote.objects.exists()

@@ -17,6 +17,7 @@ from sessions_app.services import emails
 from sessions_app.services.emails import invitation_queue, invitation_retry, invitations_redrive
 from tests.factories import SessionFactory
 from tests.net import free_port
+from tests.task_retries import retry_asked
 
 from .invitations import INVITED, queue
 
@@ -24,21 +25,8 @@ from .invitations import INVITED, queue
 def test_task_retries_at_the_rows_backoff(agent, smtp_down, monkeypatch):
     smtp_down.INVITATION_RETRY_BASE_SECONDS = 42
     email = queue(SessionFactory(agent=agent, **INVITED))
-    retried = {}
 
-    class Retry(Exception):
-        pass
-
-    def fake_retry(**kwargs):
-        retried.update(kwargs)
-        return Retry()
-
-    monkeypatch.setattr(tasks.send_invitation, "retry", fake_retry)
-
-    with pytest.raises(Retry):
-        tasks.send_invitation.run(email.pk)
-
-    assert retried == {"countdown": 42}
+    assert retry_asked(monkeypatch, tasks.send_invitation, email.pk) == {"countdown": 42}
 
 
 def test_task_sends_without_retry_when_smtp_accepts(agent):

@@ -4,7 +4,8 @@ A worker claims rows with one conditional UPDATE that sets the lease's end where
 (``lease_free``), does its slow work (TeamViewer, SMTP) outside any transaction, and clears the
 lease when it records the outcome. A lease is longer than the slowest work, so it lapses only
 when its worker died; then another may take the row over. The cleanup's claim
-(``Session.cleanup_lease_until``) and the outbox's (``InvitationEmail.claimed_until``) work so.
+(``Session.cleanup_lease_until``) and the outboxes' (``InvitationEmail.claimed_until``,
+``JournalNote.claimed_until``) work so. It is in the shell because two apps lease rows.
 """
 
 from __future__ import annotations
