@@ -77,25 +77,26 @@ def worker(
     def start(**extra_env: str):
         nonlocal started
         started += 1
-        env = celery_env(
-            CELERY_BROKER_URL=redis_url,
+        settings_env = {
+            "CELERY_BROKER_URL": redis_url,
             # The worker hands the next note, a retry, a fetch again over itself: onto its own queue.
-            CELERY_TASK_DEFAULT_QUEUE=queue_name,
-            PUBLIC_BASE_URL=live,
-            TEAMVIEWER_API_URL=f"{live}/sandbox/teamviewer/api/v1",
-            TEAMVIEWER_AUTHORIZE_URL=f"{live}/sandbox/teamviewer/oauth2/authorize",
+            "CELERY_TASK_DEFAULT_QUEUE": queue_name,
+            "PUBLIC_BASE_URL": live,
+            "TEAMVIEWER_API_URL": f"{live}/sandbox/teamviewer/api/v1",
+            "TEAMVIEWER_AUTHORIZE_URL": f"{live}/sandbox/teamviewer/oauth2/authorize",
             **csm_settings(live),
-            CSM_CONNECT_TIMEOUT="2",
-            CSM_READ_TIMEOUT=str(CSM_READ_TIMEOUT),
-            CSM_WRITEBACK_RETRY_BASE_SECONDS="1",
-            CSM_WRITEBACK_RETRY_MAX_SECONDS="2",
+            "CSM_CONNECT_TIMEOUT": "2",
+            "CSM_READ_TIMEOUT": str(CSM_READ_TIMEOUT),
+            "CSM_WRITEBACK_RETRY_BASE_SECONDS": "1",
+            "CSM_WRITEBACK_RETRY_MAX_SECONDS": "2",
             # A report is looked for again a second later, and is final three seconds after the close.
-            CONNECTION_REPORT_RETRY_BASE_SECONDS="1",
-            CONNECTION_REPORT_WINDOW_SECONDS="3",
-            EMAIL_URL=f"filemail://{tmp_path / 'mail'}",
-            LOG_LEVEL="DEBUG",
-            **extra_env,
-        )
+            "CONNECTION_REPORT_RETRY_BASE_SECONDS": "1",
+            "CONNECTION_REPORT_WINDOW_SECONDS": "3",
+            # Four slashes: an absolute path (django-environ drops the first after the scheme's two).
+            "EMAIL_URL": f"filemail:///{tmp_path / 'mail'}",
+            "LOG_LEVEL": "DEBUG",
+        }
+        env = celery_env(**{**settings_env, **extra_env})
         return celery_processes.start(
             "worker",
             "--pool=solo",
@@ -111,6 +112,7 @@ def worker(
         )
 
     start.log = celery_processes.log
+    start.mail = tmp_path / "mail"
     return start
 
 

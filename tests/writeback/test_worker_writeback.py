@@ -38,6 +38,8 @@ def test_a_session_from_create_to_report_is_told_once_each_in_order_and_tells_no
     created = create(api, "INC-8101", requester_email="hanako@example.com", send_email=True)
     session_id = created["id"]
     wait_written(worker, session_id, 2)  # created, then emailed once the worker has sent the invitation
+    [mail] = worker.mail.iterdir()
+    assert "To: hanako@example.com" in mail.read_text()
     customer_joins(created)
     sync_states()
     wait_written(worker, session_id, 3)  # the state sync saw the customer online
