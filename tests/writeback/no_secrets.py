@@ -63,11 +63,14 @@ def assert_nothing_secret(
         api.get(f"{API}/sessions/", {"incident_id": session["incident_id"]}),
     ]
     note = JournalNote.objects.filter(session_id=session["id"]).first()
-    pages = [*ADMIN_PAGES, f"/admin/journal_app/journalnote/{note.pk}/change/"]
+    pages = [f"/admin/journal_app/journalnote/{note.pk}/change/", *ADMIN_PAGES]
     for page in pages:
         answers.append(
             admin.get(page.format(csm_token=CsmToken.SINGLETON_ID, incident=session["incident_id"]))
         )
+    assert (
+        'data-ok="true"' in answers[-1].content.decode()
+    )  # the status page's check (last) found the incident
     for response in answers:
         assert response.status_code == 200, (response.request["PATH_INFO"], response.status_code)
         assert_absent(secrets, response.content.decode(), where=response.request["PATH_INFO"])

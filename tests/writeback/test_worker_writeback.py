@@ -57,6 +57,8 @@ def test_a_session_from_create_to_report_is_told_once_each_in_order_and_tells_no
     assert_nothing_secret(
         session=created, notes=journal_of("INC-8101"), log=worker.log, api=api, admin=admin_client
     )
+    # The admin's status page ran the check (in this process) on the worker's one sign-in.
+    assert faults.login_count() == 1
 
 
 def test_notes_arrive_once_each_through_csm_down_failing_and_slow_after_saving(api, worker):

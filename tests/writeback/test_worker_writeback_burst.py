@@ -47,6 +47,7 @@ def test_fifty_sessions_expired_at_once_give_fifty_reports_and_notes_with_at_mos
         notes = notes_of(session["id"])
         assert [note.event for note in notes] == ["created", "expired", "report"]
         assert journal_of(session["incident_id"]) == [note.text for note in notes]
-    assert faults.login_count() <= 2
+    # The issue asks for at most two; with no token expiring here, the one sign-in served both workers.
+    assert faults.login_count() == 1
     assert CsmToken.objects.get().logins == faults.login_count()
     assert all(proc.poll() is None for proc in procs)
