@@ -61,7 +61,9 @@ def assert_nothing_secret(
     answers = [
         api.get(f"{API}/sessions/{session['id']}/"),
         api.get(f"{API}/sessions/", {"incident_id": session["incident_id"]}),
+        admin.get("/sandbox/csm/"),  # the CSM sandbox's journal page
     ]
+    assert notes[-1].splitlines()[0] in answers[-1].content.decode()
     note = JournalNote.objects.filter(session_id=session["id"]).first()
     pages = [f"/admin/journal_app/journalnote/{note.pk}/change/", *ADMIN_PAGES]
     for page in pages:
