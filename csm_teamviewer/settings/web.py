@@ -31,6 +31,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that can answer an API error, so ?suppress_http_code=1 reaches them all.
+    "csm_teamviewer.suppress_http_code.SuppressHttpCodeMiddleware",
     # A database out of reach is a 503 service_unavailable, not a 500.
     "csm_teamviewer.error_responses.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
