@@ -43,8 +43,12 @@ def suppression_asked(request: HttpRequest) -> bool:
         return True
     if value in OFF:
         return False
+    raise invalid_value()
+
+
+def invalid_value() -> Invalid:
     message = _("Use 1 or true to answer every status as 200, 0 or false (or leave it out) not to.")
-    raise Invalid(errors={PARAMETER: [message]})
+    return Invalid(errors={PARAMETER: [message]})
 
 
 def suppressed(response: HttpResponse) -> HttpResponse:

@@ -153,6 +153,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # servers from PUBLIC_BASE_URL, ?suppress_http_code on every operation, and the examples.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sessions_app.api_schema.postprocess",
+    ],
+    # In the order of the CSM guide (docs/csm/).
+    "TAGS": [
+        {"name": "sessions", "description": "Create, list, email, join and close the incident's sessions."},
+        {
+            "name": "teamviewer connection",
+            "description": "The acting agent's TeamViewer connection: its state, a sign-in, a disconnect.",
+        },
+        {
+            "name": "login flows",
+            "description": "How a sign-in went, and what the create or close it resumed became.",
+        },
+        {"name": "launch links", "description": "One-time links that open the incident page signed in."},
+    ],
 }
 
 
