@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .error_responses import error_json
@@ -92,7 +93,9 @@ class SuppressHttpCodeMiddleware:
             return self.get_response(request)
         try:
             asked = suppression_asked(request)
-        except Invalid as exc:
-            return suppressed(error_json(exc))
+        except Invalid:
+            # Ahead of LocaleMiddleware: the message in the language the caller asks for.
+            with translation.override(translation.get_language_from_request(request)):
+                return suppressed(error_json(invalid_value()))
         response = self.get_response(request)
         return suppressed(response) if asked else response

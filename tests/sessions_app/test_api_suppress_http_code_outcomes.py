@@ -223,3 +223,9 @@ def test_the_acting_agent_is_still_required(api_key):
         401,
         "not_authenticated",
     )
+
+
+def test_the_parameters_message_speaks_the_callers_language(client):
+    answer = client.get(f"{API}/sessions/?suppress_http_code=maybe", HTTP_ACCEPT_LANGUAGE="ja")
+    assert "200" in answer.json()["errors"]["suppress_http_code"][0]
+    assert "指定してください" in answer.json()["errors"]["suppress_http_code"][0]
