@@ -11,11 +11,11 @@ response's description names, and a suppressed answer. Also ``servers`` from
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.test.utils import override_settings
 from django.utils import translation
 
 from csm_teamviewer.suppress_http_code import API_PREFIX, OFF, ON, PARAMETER
@@ -52,7 +52,8 @@ _PARAMETER_TEXT = (
 
 
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    result["servers"] = [{"url": settings.PUBLIC_BASE_URL, "description": "This server (PUBLIC_BASE_URL)."}]
+    base_url = _document_base_url.get() or settings.PUBLIC_BASE_URL
+    result["servers"] = [{"url": base_url, "description": "This server (PUBLIC_BASE_URL)."}]
     _add_components(result["components"]["schemas"])
     for path, operations in result["paths"].items():
         if not path.startswith(API_PREFIX):
@@ -186,6 +187,8 @@ def _suppressed(summary: str, value: dict[str, Any], status: int) -> dict[str, A
 
 # The embedded default of PUBLIC_BASE_URL: the committed document is what ``scripts/run`` serves.
 DOCUMENT_BASE_URL = "http://127.0.0.1:8000"
+# The committed document's server, whatever this server's PUBLIC_BASE_URL (set while exporting).
+_document_base_url: ContextVar[str | None] = ContextVar("openapi_document_base_url", default=None)
 DOCUMENT_PATH = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"
 
 
@@ -194,6 +197,10 @@ def openapi_document() -> str:
     from drf_spectacular.generators import SchemaGenerator
     from drf_spectacular.renderers import OpenApiYamlRenderer
 
-    with override_settings(PUBLIC_BASE_URL=DOCUMENT_BASE_URL), translation.override("en"):
-        schema = SchemaGenerator().get_schema(request=None, public=True)
-        return OpenApiYamlRenderer().render(schema, renderer_context={}).decode()
+    token = _document_base_url.set(DOCUMENT_BASE_URL)
+    try:
+        with translation.override("en"):
+            schema = SchemaGenerator().get_schema(request=None, public=True)
+            return OpenApiYamlRenderer().render(schema, renderer_context={}).decode()
+    finally:
+        _document_base_url.reset(token)
