@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from csm_teamviewer.leases import lease_free
-from csm_teamviewer.outbox import outbox_hand_over
+from csm_teamviewer.outbox import HandOver, outbox_hand_over
 
 from .facts import Facts
 from .models import JournalNote
@@ -73,6 +73,10 @@ def journal_enqueue_on_commit(note_ids: list[int]) -> None:
 def journal_enqueue(note_id: int) -> bool:
     """Hand a note to a worker; False (the note waits for the re-drive) when the broker is down."""
     return outbox_hand_over(SEND_NOTE_TASK, note_id, what=f"journal note {note_id}")
+
+
+def journal_hand_over(note_id: int) -> HandOver:
+    return HandOver(SEND_NOTE_TASK, note_id, what=f"journal note {note_id}")
 
 
 def journal_notes_retry(*, note_ids: Iterable[int]) -> int:

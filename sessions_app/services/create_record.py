@@ -18,12 +18,13 @@ from django.utils import timezone
 
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_event, audit_record
-from journal_app.services import journal_enqueue_on_commit
+from csm_teamviewer.outbox import outbox_hand_over_on_commit
+from journal_app.services import journal_hand_over
 
 from ..lifecycle import TRANSITIONS, session_mark_open, session_open_changes
 from ..models import Session
 from ..row_sql import alone, assignments, insert_select, mark_written, table
-from .emails import invitation_enqueue_on_commit, invitation_outbox_row, invitation_queue
+from .emails import invitation_hand_over, invitation_outbox_row, invitation_queue
 from .journal import journal_created, journal_created_row
 
 if TYPE_CHECKING:
@@ -50,10 +51,12 @@ def session_record_open(
     with alone():
         if not _record_in_one_statement(session, changes=changes, rows=rows):
             return False
-    if email is not None:
-        invitation_enqueue_on_commit(email.pk)
-    if note is not None:
-        journal_enqueue_on_commit([note.pk])
+    # The invitation and the note in one message to the broker: a publish is a create's
+    # costliest step after TeamViewer's answer.
+    outbox_hand_over_on_commit(
+        invitation_hand_over(email.pk) if email is not None else None,
+        journal_hand_over(note.pk) if note is not None else None,
+    )
     return True
 
 

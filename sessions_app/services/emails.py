@@ -21,7 +21,14 @@ from django.utils import timezone
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.leases import lease_free
-from csm_teamviewer.outbox import SKIPPED, SendResult, outbox_backoff, outbox_hand_over, outbox_redrive
+from csm_teamviewer.outbox import (
+    SKIPPED,
+    HandOver,
+    SendResult,
+    outbox_backoff,
+    outbox_hand_over,
+    outbox_redrive,
+)
 
 from ..models import InvitationEmail, Session
 from .email_render import invitation_render
@@ -87,6 +94,10 @@ def invitation_enqueue_on_commit(email_id: int) -> None:
 def invitation_enqueue(email_id: int) -> bool:
     """Hand an outbox row to a worker; False (and the row stays queued) when the broker is down."""
     return outbox_hand_over(SEND_INVITATION_TASK, email_id, what=f"invitation {email_id}")
+
+
+def invitation_hand_over(email_id: int) -> HandOver:
+    return HandOver(SEND_INVITATION_TASK, email_id, what=f"invitation {email_id}")
 
 
 # --- sending --------------------------------------------------------------------------------

@@ -29,7 +29,8 @@
   // Times in the browser's own zone and language (the server writes them in its own).
   function localizeTimes() {
     var style = {year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"};
-    document.querySelectorAll("#sessions time[datetime]:not([title])").forEach(function (node) {
+    // Moments only: a duration (datetime="PT…") is already written as the agent reads it.
+    document.querySelectorAll("#sessions time[datetime]:not([title]):not([datetime^=P])").forEach(function (node) {
       node.title = node.textContent;
       node.textContent = new Date(node.getAttribute("datetime")).toLocaleString(document.documentElement.lang, style);
     });

@@ -65,8 +65,9 @@ def test_create_with_a_requester_email_queues_the_invitation_in_the_outbox(
     assert response.json()["email_status"] == "queued"
     email = InvitationEmail.objects.get()
     assert (email.to, email.language, email.status) == ("hanako@example.com", "en", "queued")
-    # Handed to a worker once the transaction commits: the invitation, and the journal's note.
-    assert len(callbacks) == 2
+    # Handed to a worker once the transaction commits, in one message: the invitation and the
+    # journal's note.
+    assert len(callbacks) == 1
 
 
 def test_create_without_send_email_or_without_address_queues_nothing(api, tv, tv_token):

@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from csm_teamviewer import outbox
 from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.outbox import HAND_ON_TASK
 from journal_app.models import JournalNote
+from journal_app.services import SEND_NOTE_TASK
 from sessions_app.models import InvitationEmail, Session
 from sessions_app.services import create_record
 from sessions_app.services.create_record import session_record_open
+from sessions_app.services.emails import SEND_INVITATION_TASK
 from tests.factories import SessionFactory
 from tokens_app.teamviewer import RemoteSession
 
@@ -49,18 +53,31 @@ def _values(row, names, code: str = "") -> dict:
 
 @pytest.mark.parametrize("invite", [True, False])
 def test_the_one_statement_writes_what_the_orm_writes(agent, monkeypatch, invite, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as by_statement:
+    published: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(outbox.current_app, "send_task", lambda name, args, **kw: published.append((name, args)))
+    with django_capture_on_commit_callbacks(execute=True):
         in_one = _recorded(agent, "s11-111-111", invite=invite)
+    by_statement, published[:] = list(published), []
     monkeypatch.setattr(create_record.connection, "vendor", "sqlite")  # the ORM's path
-    with django_capture_on_commit_callbacks() as by_orm:
+    with django_capture_on_commit_callbacks(execute=True):
         through_orm = _recorded(agent, "s22-222-222", invite=invite)
 
     assert in_one == through_orm
     (in_memory, stored), emails, _audit, journal = in_one
     assert in_memory == stored and stored["state"] == "open"
     assert (journal["event"], journal["status"]) == ("created", "pending")
-    # Each outbox row is handed to a worker on commit: the invitation (if any) and the note.
-    assert len(emails) + 1 == len(by_statement) == len(by_orm) == (2 if invite else 1)
+    # Each outbox row is handed to its task: the invitation (if any) and the note; the one
+    # statement's path hands them over in one message.
+    assert _tasks(by_statement) == _tasks(published) == sorted(
+        [SEND_NOTE_TASK, *([SEND_INVITATION_TASK] if invite else [])]
+    )
+    assert len(by_statement) == 1 and len(emails) == (1 if invite else 0)
+
+
+def _tasks(published: list[tuple[str, tuple]]) -> list[str]:
+    """The send tasks the messages reach (a hand-on message reaches each of its pairs')."""
+    names = [[pair[0] for pair in args[0]] if name == HAND_ON_TASK else [name] for name, args in published]
+    return sorted(name for group in names for name in group)
 
 
 def test_a_reservation_no_longer_there_is_not_filled_and_nothing_is_written(agent):
