@@ -9,7 +9,7 @@ from django.db import connection
 from tests.factories import AgentFactory
 
 # Fixtures for tests that start real Celery processes.
-from tests.workers import celery_processes, producer, queue_name, redis_url  # noqa: F401
+from tests.workers import celery_processes, missing, producer, queue_name, redis_url  # noqa: F401
 
 TV_API = "https://webapi.teamviewer.test/api/v1"
 TV_AUTHORIZE = "https://login.teamviewer.test/oauth2/authorize"
@@ -66,4 +66,4 @@ def tv(settings):
 @pytest.fixture
 def requires_postgres():
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://... (the test command does)")
+        missing("needs PostgreSQL: run with DATABASE_URL=postgres://... (the test command does)")
