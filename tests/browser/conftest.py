@@ -18,6 +18,7 @@ from django.core.cache import cache
 
 from csm_teamviewer.sandbox import faults
 from sessions_app.services.launch import launch_link_create
+from tests.handed_over import catch_invitations
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -85,9 +86,8 @@ def site(live_server, settings, transactional_db, monkeypatch) -> Site:
     settings.SANDBOX_LATENCY_SECONDS = 0
     settings.SESSION_SYNC_SECONDS = 1
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    queued: list[int] = []
     # The outbox row is what matters; the test sends it itself instead of a Celery worker.
-    monkeypatch.setattr("sessions_app.services.emails.invitation_enqueue", queued.append)
+    queued = catch_invitations(monkeypatch)
     cache.clear()
     faults.clear()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

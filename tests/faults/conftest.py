@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from csm_teamviewer.sandbox import faults
 from sessions_app.services.api_keys import api_key_create
+from tests.handed_over import catch_invitations
 from tokens_app.teamviewer import teamviewer_app
 
 from .sandbox import agent_with_token, sandbox_settings
@@ -44,8 +45,7 @@ def live_tv(live_server, settings, transactional_db, monkeypatch) -> list[int]:
     settings.TEAMVIEWER_TIMEOUT = (2.0, 1.0)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.API_THROTTLE_PER_KEY = settings.API_THROTTLE_PER_AGENT = ""
-    queued: list[int] = []
-    monkeypatch.setattr("sessions_app.services.emails.invitation_enqueue", queued.append)
+    queued = catch_invitations(monkeypatch)
     cache.clear()
     faults.clear()
     yield queued
