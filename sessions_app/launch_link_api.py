@@ -54,7 +54,7 @@ _STAFF_403 = (
 class LaunchLinkApi(AgentApi):
     @extend_schema(
         operation_id="launch_create",
-        tags=["incident page"],
+        tags=["launch links"],
         summary="A one-time link that opens the incident page signed in",
         description="For CSM's web-page control or a browser tab: the link signs the acting agent "
         "in (for later visits too) and opens the incident's TeamViewer page. Single use and "

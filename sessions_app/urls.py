@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from . import apis, launch_link_api
+from . import apis, launch_link_api, login_apis
 
 app_name = "sessions_api"
 
@@ -16,5 +16,7 @@ urlpatterns = [
     re_path(rf"^sessions/{_ID}/join/?$", apis.SessionJoinApi.as_view(), name="session-join"),
     re_path(rf"^sessions/{_ID}/close/?$", apis.SessionCloseApi.as_view(), name="session-close"),
     re_path(r"^me/teamviewer/?$", apis.MyTeamViewerApi.as_view(), name="me-teamviewer"),
+    re_path(r"^me/teamviewer/login/?$", login_apis.TeamViewerLoginApi.as_view(), name="me-teamviewer-login"),
+    re_path(r"^login-flows/(?P<login_flow>[^/]+)/?$", login_apis.LoginFlowApi.as_view(), name="login-flow"),
     re_path(r"^launch/?$", launch_link_api.LaunchLinkApi.as_view(), name="launch"),
 ]

@@ -14,6 +14,17 @@ from .models import LoginFlow
 from .services import _FLOW_TOKEN
 
 
+def login_flow_own(*, flow_id: str, agent: User) -> LoginFlow:
+    """The agent's own login with that id; ``NotFound`` for a malformed, unknown or foreign id
+    (never a 403: another agent's login is not even said to exist)."""
+    if not _FLOW_TOKEN.fullmatch(flow_id or ""):
+        raise NotFound()
+    flow = LoginFlow.objects.filter(flow_id=flow_id, agent=agent).first()
+    if flow is None:
+        raise NotFound()
+    return flow
+
+
 def login_flow_status(*, flow_id: str, agent: User) -> dict[str, Any]:
     """``{"status", "result"}`` of the agent's own login; ``NotFound`` for anyone else's.
 
@@ -21,11 +32,7 @@ def login_flow_status(*, flow_id: str, agent: User) -> dict[str, Any]:
     ran out before it finished: the page stops waiting on that. ``result`` is the finished
     flow's ``LoginResult`` as JSON, ``{}`` before then.
     """
-    if not _FLOW_TOKEN.fullmatch(flow_id or ""):
-        raise NotFound()
-    flow = LoginFlow.objects.filter(flow_id=flow_id, agent=agent).first()
-    if flow is None:
-        raise NotFound()
+    flow = login_flow_own(flow_id=flow_id, agent=agent)
     unfinished = flow.status in (LoginFlow.Status.PENDING, LoginFlow.Status.STARTED)
     status = "expired" if unfinished and flow.is_expired else flow.status
     result = None if unfinished else LoginResult.from_json(flow.result)

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that can answer an API error, so ?suppress_http_code=1 reaches them all.
+    "csm_teamviewer.suppress_http_code.SuppressHttpCodeMiddleware",
     # A database out of reach is a 503 service_unavailable, not a 500.
     "csm_teamviewer.error_responses.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -151,6 +153,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # servers from PUBLIC_BASE_URL, ?suppress_http_code on every operation, and the examples.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sessions_app.api_schema.postprocess",
+    ],
+    # In the order of the CSM guide (docs/csm/).
+    "TAGS": [
+        {"name": "sessions", "description": "Create, list, email, join and close the incident's sessions."},
+        {
+            "name": "teamviewer connection",
+            "description": "The acting agent's TeamViewer connection: its state, a sign-in, a disconnect.",
+        },
+        {
+            "name": "login flows",
+            "description": "How a sign-in went, and what the create or close it resumed became.",
+        },
+        {"name": "launch links", "description": "One-time links that open the incident page signed in."},
+    ],
 }
 
 
