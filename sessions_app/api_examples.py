@@ -46,7 +46,7 @@ def _base() -> str:
 
 def session_example(**changes: Any) -> dict[str, Any]:
     code = "s12-345-678"
-    body = {
+    body: dict[str, Any] = {
         "id": SESSION_ID,
         "incident_id": INCIDENT_ID,
         "code": code,

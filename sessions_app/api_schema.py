@@ -148,7 +148,8 @@ def _add_suppressed_answer(operation: dict[str, Any]) -> None:
         if int(status) >= 300 or status == "200":
             continue
         # A success that is not a 200 (201, 202, 204): its suppressed form.
-        value = next(iter((content or {}).get("examples", {}).values()), {"value": {}})["value"]
+        shown = list((content or {}).get("examples", {}).values())
+        value: dict[str, Any] = shown[0]["value"] if shown else {}
         examples[f"suppressed_{status}"] = _suppressed(f"{status}, answered as 200", value, int(status))
     examples.update(_suppressed_error(responses))
     ok = responses.setdefault("200", {"description": ""})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections import Counter
 
 import pytest
 import schemathesis
@@ -14,17 +15,31 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
+from csm_teamviewer.suppress_http_code import ON, PARAMETER
 from tests.conftest import TV_API
 
 from .conftest import tv_session_body
 
 _codes = itertools.count(1)
+SUPPRESSED = Counter()
+
+
+def suppressed_answers_are_200s_with_their_status(ctx, response, case):
+    """With ?suppress_http_code on, whatever happened is a 200 that says its status."""
+    value = str((case.query or {}).get(PARAMETER, "")).strip().lower()
+    if value in ON:
+        SUPPRESSED[case.operation.label] += 1
+        assert response.status_code == 200, response.status_code
+        assert isinstance(response.json().get("http_status"), int), response.text
+
+
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_schema_conformance,
     checks.response_headers_conformance,
+    suppressed_answers_are_200s_with_their_status,
 ]
 
 
@@ -64,3 +79,8 @@ def test_fuzzed_requests_never_get_a_5xx_or_an_answer_off_the_schema(
         # are always sent here, which the negative-data check mistakes for missing ones.
         checks=CHECKS,
     )
+
+
+def test_the_fuzzing_asked_for_suppressed_answers():
+    """Runs after the fuzzing above (file order): the parameter was really tried."""
+    assert sum(SUPPRESSED.values()) > 0, SUPPRESSED
