@@ -26,19 +26,20 @@ GUIDES = {
 }
 START = "<!-- curl-sheet:start: written by `python manage.py curl_sheet`; edit sessions_app/curl_sheet.py -->"
 END = "<!-- curl-sheet:end -->"
-# The guide's order: what an admin tries first comes first.
+# The OpenAPI document's order of tags (sessions, TeamViewer connection, login flows, launch
+# links), and within each what an admin tries first.
 OPERATIONS = (
-    "launch_create",
-    "me_teamviewer_login",
-    "me_teamviewer_retrieve",
     "sessions_create",
-    "login_flows_retrieve",
     "sessions_list",
     "sessions_retrieve",
     "sessions_email",
     "sessions_join",
     "sessions_close",
+    "me_teamviewer_retrieve",
+    "me_teamviewer_login",
     "me_teamviewer_disconnect",
+    "login_flows_retrieve",
+    "launch_create",
 )
 # Path parameters become the shell variables of the sheet's preamble.
 VARIABLES = {"{session_id}": "$SESSION_ID", "{login_flow}": "$LOGIN_FLOW"}

@@ -9,12 +9,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import yaml
 from django.core import mail
 from django.core.management import call_command
 
 from journal_app.models import JournalNote
 from journal_app.sending import journal_note_send
-from sessions_app.api_examples import LOGIN_FLOW, SESSION_ID
+from sessions_app.api_examples import SESSION_ID
+from sessions_app.api_schema import openapi_document
 from sessions_app.models import InvitationEmail
 from sessions_app.services.emails import invitation_send
 
@@ -23,7 +25,7 @@ from .guide import LANGUAGES, SheetBlock, sheet_blocks
 
 # The order the sheet's examples are run in: each needs the state the ones before it made.
 RUN_ORDER = [
-    ("launch_create", "suppressed_not_authenticated"),
+    ("sessions_list", "suppressed_not_authenticated"),
     ("sessions_create", "suppressed_teamviewer_login_required"),
     ("login_flows_retrieve", "pending"),
     ("me_teamviewer_login", "started"),
@@ -36,9 +38,10 @@ RUN_ORDER = [
     ("sessions_email", "suppressed_202"),
     ("sessions_join", "link"),
     ("sessions_close", "closed"),
+    # After the close, the same create makes a new session.
+    ("sessions_create", "suppressed_201"),
     ("launch_create", "link"),
-    ("launch_create", "suppressed_201"),
-    ("login_flows_retrieve", "suppressed_not_found"),
+    ("sessions_retrieve", "suppressed_not_found"),
     ("me_teamviewer_disconnect", "-"),
     ("me_teamviewer_disconnect", "suppressed_204"),
 ]
@@ -64,12 +67,20 @@ def test_the_committed_guides_hold_the_sheet_the_openapi_examples_make():
     call_command("curl_sheet", "--check")
 
 
-def test_both_guides_show_the_same_commands_and_answers():
+def test_both_guides_show_the_same_commands_and_answers_and_all_are_run():
     english = sheet_blocks("en")
     assert all(sheet_blocks(language) == english for language in LANGUAGES)
-    assert [(block.operation_id, block.name) for block in english] == sorted(
-        RUN_ORDER, key=[(b.operation_id, b.name) for b in english].index
-    )
+    assert sorted((block.operation_id, block.name) for block in english) == sorted(RUN_ORDER)
+
+
+def test_the_sheet_follows_the_documents_order_of_tags():
+    document = yaml.safe_load(openapi_document())
+    tag_of = {op["operationId"]: op["tags"][0] for ops in document["paths"].values() for op in ops.values()}
+    tags = [tag["name"] for tag in document["tags"]]
+    shown = [
+        tag_of[block.operation_id] for block in sheet_blocks("en") if not block.name.startswith("suppressed_")
+    ]
+    assert shown == sorted(shown, key=tags.index) and set(shown) == set(tags)
 
 
 def run_curl(command: str, variables: dict[str, str], tmp_path: Path) -> tuple[int, Any]:
@@ -119,8 +130,8 @@ def test_every_command_in_the_sheet_gets_the_answer_the_sheet_shows(csm_site, ap
         block: SheetBlock = blocks[key]
         if key == ("sessions_close", "closed"):
             _deliver_invitations_and_notes()
-        if key == ("login_flows_retrieve", "suppressed_not_found"):
-            variables["LOGIN_FLOW"] = LOGIN_FLOW
+        if key == ("sessions_retrieve", "suppressed_not_found"):
+            variables["SESSION_ID"] = SESSION_ID
         status, answer = run_curl(block.command, variables, tmp_path)
         assert status == block.status, (key, answer)
         assert_like(block.answer, answer, "/".join(key))

@@ -19,6 +19,7 @@ from sessions_app.services.emails import invitation_send
 from tests.browser.conftest import new_page, shoot, sign_in_at_sandbox
 from tests.factories import AgentFactory, SessionFactory
 
+from .conftest import sign_in_over_http
 from .csm import Answer, CsmWebService
 
 pytestmark = pytest.mark.browser
@@ -233,3 +234,15 @@ def test_another_agents_session_cannot_be_joined(site, api_key):
     session = SessionFactory(agent=AgentFactory(username="agent.tanaka"), incident_id="102522")
     answer = _web_service(site, api_key, "en").call("Join", login=LOGIN, session_id=str(session.pk))
     assert (answer["http_status"], answer["code"]) == (403, "permission_denied")
+
+
+def test_an_incident_without_a_customer_email_gets_a_session_and_no_invitation(site, api_key):
+    fields = {**INCIDENT["en"], "requester_email": ""}
+    csm = _web_service(site, api_key, "en")
+    started = csm.call("Create", login=LOGIN, **fields)
+    sign_in_over_http(started["authorize_url"])
+    answer = csm.call("Create", login=LOGIN, **fields)
+    assert answer["http_status"] == 200
+    session = Session.objects.get(pk=answer["id"])
+    assert (session.requester_email, session.email_status) == ("", "not_sent")
+    assert not InvitationEmail.objects.exists()
