@@ -77,7 +77,7 @@ def _closed_session() -> dict[str, Any]:
         email_status="sent",
         email_sent_at="2026-12-07T09:15:04Z",
         connections_status="pending",
-        csm_journal="written",
+        csm_journal="pending",  # the close's own note is on its way when the close answers
     )
 
 
