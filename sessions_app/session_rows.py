@@ -20,7 +20,8 @@ from .selectors import session_connections, session_list
 # Marked for translation here, translated per row: one lookup per row, not four.
 BADGE_LABELS = {
     "open": gettext_noop("Waiting for the customer"),
-    "active": gettext_noop("Customer connected"),
+    # TeamViewer's "online": the customer opened the link (waiting for the agent, or connected).
+    "active": gettext_noop("Customer online"),
     "closed": gettext_noop("Closed"),
     "expired": gettext_noop("Expired"),
 }
@@ -39,6 +40,7 @@ LISTED_FIELDS = (
     "closed_at",
     "email_status",
     "email_sent_at",
+    "customer_waiting_since",
     "connections_count",
     "connections_final",
     "connections_error",
@@ -72,6 +74,16 @@ class SessionRow:
     @property
     def can_join(self) -> bool:
         return self.can_act and self.is_current
+
+    @property
+    def customer_waiting(self) -> bool:
+        """TeamViewer reported the customer online on this live session: the agent should join."""
+        return self.badge == "active"
+
+    @property
+    def can_join_in_browser(self) -> bool:
+        # The link is not listed (a decryption a row): read only for the rows that may join.
+        return self.can_join and bool(self.session.webclient_supporter_link)
 
     @property
     def email_label(self) -> str:
@@ -132,4 +144,6 @@ def session_list_context(*, incident_id: str, viewer: AbstractUser) -> dict[str,
         "waiting": ",".join(str(row.session.pk) for row in rows if row.badge == "open"),
         "own_current": any(row.is_current and row.session.agent_id == viewer.pk for row in rows),
         "poll_seconds": settings.SESSION_SYNC_SECONDS,
+        # While the page is hidden it asks less often (the page's script skips the polls between).
+        "hidden_poll_seconds": max(settings.SESSION_HIDDEN_POLL_SECONDS, settings.SESSION_SYNC_SECONDS),
     }
