@@ -8,6 +8,7 @@ visible, so "hidden" is the Page Visibility API as the page sees it: ``document.
 switch sends. Notifications are recorded by wrapping ``window.Notification`` (the permission
 itself is granted to the browser context, as a user would).
 """
+
 from __future__ import annotations
 
 import re
@@ -113,7 +114,9 @@ class Requests:
         page.on("request", self._sent)
         page.on("requestfinished", self._done)
         page.on("requestfailed", self._done)
-        self._is_poll = lambda request: request.method == "GET" and request.url.split("?")[0].endswith(list_path)
+        self._is_poll = lambda request: (
+            request.method == "GET" and request.url.split("?")[0].endswith(list_path)
+        )
 
     def _done(self, request) -> None:
         self.in_flight.discard(request)
@@ -234,7 +237,9 @@ def test_a_customer_coming_online_while_the_tab_is_hidden_is_announced_once(
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
-def test_the_header_says_who_the_agent_is_at_teamviewer_until_they_disconnect(chromium, site, agent_user, language):
+def test_the_header_says_who_the_agent_is_at_teamviewer_until_they_disconnect(
+    chromium, site, agent_user, language
+):
     words = TEXT[language]
     context, page = new_page(chromium, language=language, init_script=INSTRUMENTS)
     try:
