@@ -51,7 +51,7 @@ def session_closed(code: str) -> PageMessage:
     return PageMessage("ok", _("Session %(code)s closed.") % {"code": code})
 
 
-def customer_connected(session: Session) -> PageMessage:
+def customer_online(session: Session) -> PageMessage:
     # TeamViewer says "online": the customer opened the link and waits for the agent to join.
     return PageMessage("ok", _("The customer of session %(code)s is online and waiting for you.") % {"code": session.code})
 

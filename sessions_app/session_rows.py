@@ -125,8 +125,8 @@ def session_rows(sessions: list[Session], *, viewer: AbstractUser) -> list[Sessi
     ]
 
 
-def newly_connected(rows: list[SessionRow], *, waiting: str) -> Session | None:
-    """The first session now connected of those ``waiting`` (comma-separated ids) named."""
+def newly_online(rows: list[SessionRow], *, waiting: str) -> Session | None:
+    """The first session whose customer is now online of those ``waiting`` (comma-separated ids) named."""
     ids = set(waiting.split(",")[:100])  # the page names only the sessions it shows waiting
     return next((row.session for row in rows if row.badge == "active" and str(row.session.pk) in ids), None)
 
@@ -139,7 +139,7 @@ def session_list_context(*, incident_id: str, viewer: AbstractUser) -> dict[str,
         "incident_id": incident_id,
         "rows": rows,
         # Polled while a session is live; the poll names the waiting ones, so the answer can say
-        # which customer has just connected.
+        # which customer has just come online.
         "any_current": any(row.is_current for row in rows),
         "waiting": ",".join(str(row.session.pk) for row in rows if row.badge == "open"),
         "own_current": any(row.is_current and row.session.agent_id == viewer.pk for row in rows),

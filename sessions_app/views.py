@@ -32,7 +32,7 @@ from .services.create import SessionRequest, session_create
 from .services.emails import SUPPORTED_LANGUAGES
 from .services.sessions import session_close, session_email, session_join
 from .services.sync import sessions_sync
-from .session_rows import newly_connected, session_list_context
+from .session_rows import newly_online, session_list_context
 
 VIA = "page"
 # The query string CSM fills in, cut to what the create form accepts.
@@ -92,13 +92,13 @@ def incident_page(request: SignedInRequest, incident_id: str) -> HttpResponse:
 def session_list_fragment(request: SignedInRequest, incident_id: str) -> HttpResponse:
     """The list, polled while a session is live; live sessions' state is asked first.
 
-    ``waiting`` names the sessions the page showed waiting for the customer: one that is now
-    connected is announced in the message area.
+    ``waiting`` names the sessions the page showed waiting for the customer: one whose customer
+    is online now is announced in the message area.
     """
     sessions_sync(sessions=session_list(incident_id=incident_id).filter(state__in=Session.LIVE_STATES))
     sessions = session_list_context(incident_id=incident_id, viewer=request.user)
-    connected = newly_connected(sessions["rows"], waiting=request.GET.get("waiting", ""))
-    announcement = page_messages.customer_connected(connected) if connected else None
+    online = newly_online(sessions["rows"], waiting=request.GET.get("waiting", ""))
+    announcement = page_messages.customer_online(online) if online else None
     return render(request, "incidents/_sessions.html", {"sessions": sessions, "announcement": announcement})
 
 

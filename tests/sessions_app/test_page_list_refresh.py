@@ -25,7 +25,7 @@ def tv_get(tv, session: Session, **body) -> None:
     )
 
 
-def test_the_list_shows_the_customer_connected_once_teamviewer_says_they_are_online(
+def test_the_list_shows_the_customer_online_once_teamviewer_says_they_are_online(
     signed_in, open_session, tv, tv_token
 ):
     tv_get(tv, open_session, online=True)
