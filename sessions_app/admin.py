@@ -8,6 +8,7 @@ key is shown once, in the message that follows its creation.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -23,6 +24,7 @@ from .invitation_placeholders import PLACEHOLDER_NAMES
 from .models import ApiKey, InvitationEmail, InvitationTemplate, Session, SessionConnection
 from .services.api_keys import api_key_create, api_key_revoke
 from .services.emails import invitation_retry
+from .services.invitation_templates import invitation_template_delete, invitation_template_save
 from .services.sessions import session_close, session_email
 
 VIA = "admin"
@@ -33,6 +35,11 @@ def _error_message(exc: ServiceError) -> str:
         where = exc.extra.get("authorize_url")
         return f"login required: {where}" if where else f"login required: {exc.detail}"
     return f"{exc.detail} ({exc.code})"
+
+
+def _user(request: HttpRequest) -> User | None:
+    """Who the admin page acts as, for the audit (always a signed-in staff user here)."""
+    return request.user if isinstance(request.user, User) else None
 
 
 # --- sessions -----------------------------------------------------------------------------------
@@ -205,6 +212,18 @@ class InvitationTemplateAdmin(admin.ModelAdmin):
         }),
     )
 
+    def save_model(
+        self, request: HttpRequest, obj: InvitationTemplate, form: ModelForm[InvitationTemplate], change: bool
+    ) -> None:
+        invitation_template_save(template=obj, actor=_user(request), changed=list(form.changed_data) if change else [])
+
+    def delete_model(self, request: HttpRequest, obj: InvitationTemplate) -> None:
+        invitation_template_delete(template=obj, actor=_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[InvitationTemplate]) -> None:
+        for template in queryset:
+            invitation_template_delete(template=template, actor=_user(request))
+
 
 # --- API keys and the audit ---------------------------------------------------------------------
 
@@ -231,7 +250,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        api_key, key = api_key_create(name=obj.name)
+        api_key, key = api_key_create(name=obj.name, actor=_user(request), via="admin")
         obj.__dict__.update({field.attname: getattr(api_key, field.attname) for field in ApiKey._meta.concrete_fields})
         obj._state.adding = False
         self.message_user(
@@ -252,5 +271,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke"), permissions=("change",))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for api_key in queryset:
-            api_key_revoke(api_key=api_key)
+            api_key_revoke(api_key=api_key, actor=_user(request), via="admin")
         self.message_user(request, _("%(count)d key(s) revoked.") % {"count": len(queryset)}, messages.SUCCESS)

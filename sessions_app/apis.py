@@ -203,8 +203,9 @@ class SessionJoinApi(AgentApi):
     @extend_schema(
         operation_id="sessions_join",
         tags=["sessions"],
-        summary="Join as admin: the supporter link",
-        description="Only for the session's agent or a staff user; others get 403.",
+        summary="Join as admin: the supporter link (and the web client's, where there is one)",
+        description="Only for the session's agent or a staff user; others get 403. "
+        "`webclient_supporter_link` (join in the browser) is there only where TeamViewer gave one.",
         parameters=[_SESSION_ID],
         request=None,
         responses={
@@ -213,8 +214,11 @@ class SessionJoinApi(AgentApi):
         },
     )
     def post(self, request: AgentRequest, session_id: str) -> Response:
-        link = session_join(session=session_get(session_id=session_id), actor=request.user, via=VIA)
-        return Response({"supporter_link": link})
+        links = session_join(session=session_get(session_id=session_id), actor=request.user, via=VIA)
+        body = {"supporter_link": links.supporter_link}
+        if links.webclient_supporter_link:
+            body["webclient_supporter_link"] = links.webclient_supporter_link
+        return Response(body)
 
 
 class SessionCloseApi(AgentApi):

@@ -39,7 +39,7 @@ class SessionState(models.TextChoices):
     CREATING = "creating", _("Creating")
     UNCERTAIN = "uncertain", _("Create uncertain")
     OPEN = "open", _("Waiting for the customer")
-    ACTIVE = "active", _("Customer connected")
+    ACTIVE = "active", _("Customer online")
     CLOSED = "closed", _("Closed")
     EXPIRED = "expired", _("Expired")
 

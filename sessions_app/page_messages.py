@@ -51,8 +51,13 @@ def session_closed(code: str) -> PageMessage:
     return PageMessage("ok", _("Session %(code)s closed.") % {"code": code})
 
 
-def customer_connected(session: Session) -> PageMessage:
-    return PageMessage("ok", _("The customer has connected to session %(code)s.") % {"code": session.code})
+def customer_online(session: Session) -> PageMessage:
+    # TeamViewer says "online": the customer opened the link and waits for the agent to join.
+    return PageMessage("ok", _("The customer of session %(code)s is online and waiting for you.") % {"code": session.code})
+
+
+def disconnected() -> PageMessage:
+    return PageMessage("ok", _("Disconnected from TeamViewer. Sign in again to create or close sessions."))
 
 
 def signed_out() -> PageMessage:

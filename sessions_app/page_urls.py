@@ -2,7 +2,7 @@
 in (``views``), and the page that spends a launch link (``launch_link_views``)."""
 from django.urls import path, register_converter
 
-from . import launch_link_views, views
+from . import connection_views, launch_link_views, views
 
 app_name = "incidents"
 
@@ -32,6 +32,14 @@ urlpatterns = [
     path("<incident:incident_id>/sessions/create/", views.session_create_fragment, name="create"),
     path(f"{_SESSION}/email/", views.session_email_fragment, name="email"),
     path(f"{_SESSION}/join/", views.session_join_fragment, name="join"),
+    path(f"{_SESSION}/join-web/", views.session_join_web_fragment, name="join_web"),
     path(f"{_SESSION}/close/", views.session_close_fragment, name="close"),
     path("<incident:incident_id>/logins/<str:flow_id>/", views.login_wait_fragment, name="login"),
+    path("<incident:incident_id>/teamviewer/", connection_views.connection_fragment, name="teamviewer"),
+    path("<incident:incident_id>/teamviewer/sign-in/", connection_views.sign_in_fragment, name="teamviewer_sign_in"),
+    path(
+        "<incident:incident_id>/teamviewer/disconnect/",
+        connection_views.disconnect_fragment,
+        name="teamviewer_disconnect",
+    ),
 ]

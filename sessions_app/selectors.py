@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from csm_teamviewer.errors import NotFound
 
@@ -18,13 +18,19 @@ def _visible() -> QuerySet[Session]:
     return Session.objects.select_related("agent").visible()
 
 
-def session_list(*, incident_id: str | None = None, state: str | None = None) -> QuerySet[Session]:
-    """Sessions, newest first, optionally of one incident and in one state."""
+def session_list(
+    *, incident_id: str | None = None, state: str | None = None, customer_waiting: bool | None = None
+) -> QuerySet[Session]:
+    """Sessions, newest first, optionally of one incident, in one state, and whose customer is
+    (``customer_waiting=True``) or is not (False) online and waiting on a live session."""
     sessions = _visible()
     if incident_id:
         sessions = sessions.filter(incident_id=incident_id)
     if state:
         sessions = sessions.filter(state=state)
+    if customer_waiting is not None:
+        waiting = Q(state__in=Session.LIVE_STATES, customer_waiting_since__isnull=False)
+        sessions = sessions.filter(waiting if customer_waiting else ~waiting)
     # No listing shows the WebClient link: not decrypting it saves one decryption a row.
     return sessions.defer("webclient_supporter_link").order_by("-created_at", "-pk")
 

@@ -16,9 +16,13 @@ from .models import ConnectionsStatus, Session
 from .services.emails import SUPPORTED_LANGUAGES
 from .session_body import session_data
 
+# Re-exported: the APIs find every serializer here.
+from .teamviewer_serializers import SupporterLinkSerializer as SupporterLinkSerializer
+from .teamviewer_serializers import TeamViewerConnectionSerializer as TeamViewerConnectionSerializer
+
 PUBLIC_STATES = [
     (Session.State.OPEN.value, "open: waiting for the customer"),
-    (Session.State.ACTIVE.value, "active: the customer has connected"),
+    (Session.State.ACTIVE.value, "active: the customer is online (waiting for the agent, or connected)"),
     (Session.State.CLOSED.value, "closed"),
     (Session.State.EXPIRED.value, "expired: past valid_until and closed by the cleanup"),
 ]
@@ -224,6 +228,12 @@ class SessionCreateInputSerializer(_NullIsBlank, serializers.Serializer):
     )
 
 
+class _OptionalQueryBoolean(serializers.BooleanField):
+    """A query parameter: absent means no filter (DRF reads an absent boolean in a form as false)."""
+
+    default_empty_html = serializers.empty
+
+
 class SessionListFilterSerializer(serializers.Serializer):
     """The list's filters (query parameters); an empty value means no filter."""
 
@@ -232,6 +242,13 @@ class SessionListFilterSerializer(serializers.Serializer):
     )
     state = serializers.ChoiceField(
         choices=PUBLIC_STATES, required=False, allow_blank=True, help_text="Only sessions in this state."
+    )
+    customer_waiting = _OptionalQueryBoolean(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="`true`: only live sessions whose customer TeamViewer has reported online (waiting "
+        "for the agent, or connected); `false`: only the others.",
     )
 
 
@@ -254,21 +271,6 @@ class SessionEmailInputSerializer(_NullIsBlank, serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="The invitation's language; the session's, else the server's default, when omitted.",
-    )
-
-
-class SupporterLinkSerializer(serializers.Serializer):
-    supporter_link = serializers.CharField(read_only=True)
-
-
-class TeamViewerConnectionSerializer(serializers.Serializer):
-    connected = serializers.BooleanField(
-        read_only=True, help_text="Whether a usable TeamViewer token is held."
-    )
-    expires_at = serializers.DateTimeField(
-        read_only=True,
-        allow_null=True,
-        help_text="When the access token expires (it is refreshed by itself).",
     )
 
 

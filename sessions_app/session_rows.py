@@ -20,7 +20,8 @@ from .selectors import session_connections, session_list
 # Marked for translation here, translated per row: one lookup per row, not four.
 BADGE_LABELS = {
     "open": gettext_noop("Waiting for the customer"),
-    "active": gettext_noop("Customer connected"),
+    # TeamViewer's "online": the customer opened the link (waiting for the agent, or connected).
+    "active": gettext_noop("Customer online"),
     "closed": gettext_noop("Closed"),
     "expired": gettext_noop("Expired"),
 }
@@ -39,6 +40,7 @@ LISTED_FIELDS = (
     "closed_at",
     "email_status",
     "email_sent_at",
+    "customer_waiting_since",
     "connections_count",
     "connections_final",
     "connections_error",
@@ -72,6 +74,16 @@ class SessionRow:
     @property
     def can_join(self) -> bool:
         return self.can_act and self.is_current
+
+    @property
+    def customer_waiting(self) -> bool:
+        """TeamViewer reported the customer online on this live session: the agent should join."""
+        return self.badge == "active"
+
+    @property
+    def can_join_in_browser(self) -> bool:
+        # The link is not listed (a decryption a row): read only for the rows that may join.
+        return self.can_join and bool(self.session.webclient_supporter_link)
 
     @property
     def email_label(self) -> str:
@@ -113,8 +125,8 @@ def session_rows(sessions: list[Session], *, viewer: AbstractUser) -> list[Sessi
     ]
 
 
-def newly_connected(rows: list[SessionRow], *, waiting: str) -> Session | None:
-    """The first session now connected of those ``waiting`` (comma-separated ids) named."""
+def newly_online(rows: list[SessionRow], *, waiting: str) -> Session | None:
+    """The first session whose customer is now online of those ``waiting`` (comma-separated ids) named."""
     ids = set(waiting.split(",")[:100])  # the page names only the sessions it shows waiting
     return next((row.session for row in rows if row.badge == "active" and str(row.session.pk) in ids), None)
 
@@ -127,9 +139,11 @@ def session_list_context(*, incident_id: str, viewer: AbstractUser) -> dict[str,
         "incident_id": incident_id,
         "rows": rows,
         # Polled while a session is live; the poll names the waiting ones, so the answer can say
-        # which customer has just connected.
+        # which customer has just come online.
         "any_current": any(row.is_current for row in rows),
         "waiting": ",".join(str(row.session.pk) for row in rows if row.badge == "open"),
         "own_current": any(row.is_current and row.session.agent_id == viewer.pk for row in rows),
         "poll_seconds": settings.SESSION_SYNC_SECONDS,
+        # While the page is hidden it asks less often (the page's script skips the polls between).
+        "hidden_poll_seconds": max(settings.SESSION_HIDDEN_POLL_SECONDS, settings.SESSION_SYNC_SECONDS),
     }

@@ -28,10 +28,20 @@ from .services import token_disconnect, token_ping, token_status
 
 @admin.register(TeamViewerToken)
 class TeamViewerTokenAdmin(admin.ModelAdmin):
-    list_display = ("agent", "connected", "expires_at", "updated_at")
-    search_fields = ("agent__username",)
+    list_display = ("agent", "connected", "account_name", "account_email", "expires_at", "updated_at")
+    search_fields = ("agent__username", "account_name", "account_email")
     list_select_related = ("agent",)
-    fields = ("agent", "connected", "expires_at", "scope", "created_at", "updated_at")
+    fields = (
+        "agent",
+        "connected",
+        "account_name",
+        "account_email",
+        "account_user_id",
+        "expires_at",
+        "scope",
+        "created_at",
+        "updated_at",
+    )
     readonly_fields = fields
     actions = ("disconnect",)
 

@@ -28,6 +28,11 @@ class TeamViewerToken(models.Model):
     refresh_token = EncryptedTextField(blank=True, default="")
     expires_at = models.DateTimeField()
     scope = models.CharField(max_length=500, blank=True, default="")
+    # Who the token signs in as at TeamViewer (``GET /account`` after each sign-in); blank when
+    # TeamViewer would not say (the sign-in still counts: the account is simply unknown).
+    account_user_id = models.CharField(_("TeamViewer user id"), max_length=32, blank=True, default="")
+    account_name = models.CharField(_("TeamViewer account name"), max_length=200, blank=True, default="")
+    account_email = models.CharField(_("TeamViewer account email"), max_length=254, blank=True, default="")
     # Bumped on every store: a refresh only writes over the tokens it started from.
     version = models.PositiveIntegerField(default=0)
     # While set and in the future, one caller is refreshing; the others wait for its result.

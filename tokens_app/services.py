@@ -28,7 +28,7 @@ from csm_teamviewer.errors import (
 from . import pending_actions
 from .login_result import LoginResult
 from .models import LoginFlow, TeamViewerToken
-from .teamviewer import teamviewer_app, teamviewer_for
+from .teamviewer import TeamViewerAccount, teamviewer_app, teamviewer_for
 from .teamviewer.tokens import token_forget, token_store
 
 logger = logging.getLogger(__name__)
@@ -107,11 +107,18 @@ def tokens_revoke_inactive(*, limit: int = 100) -> int:
 
 
 def token_status(*, agent: User) -> dict[str, Any]:
+    """The agent's connection: ``connected``, ``expires_at``, and who it signs in as
+    (``account_name``, ``account_email``: None when not connected, or when TeamViewer did not say)."""
     token = TeamViewerToken.objects.filter(agent=agent).first()
-    if token is None:
-        return {"connected": False, "expires_at": None}
-    connected = token.can_refresh or not token.is_expired()
-    return {"connected": connected, "expires_at": token.expires_at if connected else None}
+    connected = token is not None and (token.can_refresh or not token.is_expired())
+    if token is None or not connected:
+        return {"connected": False, "expires_at": None, "account_name": None, "account_email": None}
+    return {
+        "connected": True,
+        "expires_at": token.expires_at,
+        "account_name": token.account_name or None,
+        "account_email": token.account_email or None,
+    }
 
 
 def token_ping(*, agent: User) -> bool:
@@ -215,11 +222,21 @@ def login_flow_complete(*, state: str, code: str, browser_flow_id: str | None) -
     except ServiceError as exc:
         _finish(flow, LoginFlow.Status.FAILED, LoginResult.failed(exc))
         raise
-    token_store(agent=flow.agent, token_set=token_set)
+    token_store(agent=flow.agent, token_set=token_set, account=_account_of(token_set.access_token, flow=flow))
     detail = f"resumes {flow.action}" if flow.action else ""
     audit_record(action=AuditEvent.Action.LOGIN, actor=flow.agent, detail=detail, via="oauth")
     _finish(flow, LoginFlow.Status.COMPLETED, _run_pending_action(flow))
     return flow
+
+
+def _account_of(access_token: str, *, flow: LoginFlow) -> TeamViewerAccount | None:
+    """Who the new token signs in as; None when TeamViewer will not say (an app registered
+    without "view account data", or TeamViewer failing): the sign-in stands all the same."""
+    try:
+        return teamviewer_app().api(access_token).get_account()
+    except ServiceError as exc:
+        logger.info("Login flow %s: TeamViewer did not give the account (%s).", flow.pk, exc.code)
+        return None
 
 
 def login_flow_deny(*, state: str, browser_flow_id: str | None, error: str) -> LoginFlow:

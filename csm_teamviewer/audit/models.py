@@ -25,6 +25,12 @@ class AuditEvent(models.Model):
         EXPIRE = "expire", _("Expire (cleanup)")
         SYNC = "sync", _("State sync")
         REPORT = "report", _("Connection report")
+        # Not about a session: how an agent or CSM got in, and what an admin changed.
+        LAUNCH_ISSUED = "launch_issued", _("Launch link issued")
+        LAUNCH_USED = "launch_used", _("Launch link used")
+        API_KEY_CREATED = "api_key_created", _("API key created")
+        API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+        TEMPLATE_EDITED = "template_edited", _("Invitation template edited")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -63,6 +63,12 @@ def userid_for(email: str) -> str:
     return f"u{number:08d}"
 
 
+def name_for(email: str) -> str:
+    """The sandbox user's display name, from the email's local part: ``sato@example.com`` → ``Sato``."""
+    local = email.strip().partition("@")[0]
+    return " ".join(part.capitalize() for part in re.split(r"[._\-+]+", local) if part) or email
+
+
 def _new_token(email: str) -> str:
     # TeamViewer's tokens look like ``<digits>-<letters and digits>`` (API notes §1.3).
     random_part = "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(32))

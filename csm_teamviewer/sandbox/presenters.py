@@ -6,7 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
-from .models import ConnectionRecord, Session
+from .models import ConnectionRecord, Session, Token
+from .oauth import name_for, userid_for
 from .protocol import format_time
 from .sessions import supporter_key
 
@@ -40,6 +41,17 @@ def session_json(session: Session) -> dict[str, Any]:
     if session.closed_at is not None:
         body["closed_at"] = format_time(session.closed_at)
     return body
+
+
+def account_json(token: Token) -> dict[str, Any]:
+    """``GET /api/v1/account``: the token owner's account (the manual's fields)."""
+    return {
+        "userid": userid_for(token.email),
+        "name": name_for(token.email),
+        "email": token.email,
+        "email_validated": True,
+        "company_name": "Sandbox",
+    }
 
 
 def session_short_json(session: Session) -> dict[str, Any]:

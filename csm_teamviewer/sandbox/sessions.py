@@ -174,6 +174,17 @@ def session_join(*, compact_code: str) -> Session | None:
     return session
 
 
+def session_mark_online(*, code: str) -> Session | None:
+    """The sandbox's control: the customer opened QuickSupport and waits (online, no connection
+    yet), as TeamViewer then reports the session. Only an open, unexpired session changes."""
+    session = Session.objects.filter(code=code.lower()).first()
+    if session is None or session.state != Session.State.OPEN or session.is_expired():
+        return session
+    Session.objects.filter(pk=session.pk).update(online=True)
+    session.online = True
+    return session
+
+
 def _dashed(compact_code: str) -> str:
     value = compact_code.lower()
     if len(value) != 9 or value[0] != "s" or not value[1:].isdigit():

@@ -5,7 +5,7 @@ and ``api/v1/…`` for https://webapi.teamviewer.com/api/v1/….
 """
 from django.urls import path
 
-from .views import api, oauth, pages
+from .views import api, control, oauth, pages
 
 app_name = "sandbox"
 
@@ -17,10 +17,14 @@ urlpatterns = [
     path("api/v1/oauth2/revoke", oauth.revoke, name="revoke"),
     path("api/v1/OAuth2/revoke", oauth.revoke, name="revoke-swagger-case"),
     path("api/v1/ping", api.ping, name="ping"),
+    path("api/v1/account", api.account, name="account"),
     path("api/v1/sessions", api.session_collection, name="sessions"),
     path("api/v1/sessions/<str:code>", api.session_detail, name="session-detail"),
     path("api/v1/reports/connections", api.connection_reports, name="connection-reports"),
     path("api/v1/reports/connections/<str:report_id>", api.connection_report_detail, name="connection-report"),
     path("join/<str:code>", pages.join, name="join"),
     path("support/<str:link>", pages.support, name="support"),
+    # The sandbox's own: not TeamViewer's API, what a customer does on their side.
+    path("control/sessions/", control.control_sessions, name="control"),
+    path("control/sessions/<str:code>/customer-online", control.customer_online, name="customer-online"),
 ]

@@ -37,8 +37,11 @@ LOGIN_FLOW_LIFETIME_SECONDS = env.int("LOGIN_FLOW_LIFETIME_SECONDS", default=600
 SESSION_LIFETIME_HOURS = env.float("SESSION_LIFETIME_HOURS", default=24.0)
 SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=30)
 # The incident page re-reads its live sessions this often, and asks TeamViewer about each at
-# most this often (the customer joining turns "waiting" into "customer connected").
+# most this often (the customer coming online turns "waiting" into "customer online").
 SESSION_SYNC_SECONDS = env.int("SESSION_SYNC_SECONDS", default=10)
+# How often the incident page refreshes its live sessions while the agent looks elsewhere (the
+# tab hidden); never more often than SESSION_SYNC_SECONDS.
+SESSION_HIDDEN_POLL_SECONDS = env.int("SESSION_HIDDEN_POLL_SECONDS", default=30)
 
 # Cleanup and state sync (sessions_app/services/cleanup.py, run by beat).
 # Requests per second the cleanup and the state sync send to TeamViewer at most (0: no limit).

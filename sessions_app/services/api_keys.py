@@ -13,6 +13,8 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.authentication import username_column
 
 from ..models import ApiKey
@@ -25,11 +27,20 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def api_key_create(*, name: str) -> tuple[ApiKey, str]:
-    """A new key: the record, and the key itself (the only time it is ever seen)."""
+def api_key_create(*, name: str, actor: User | None = None, via: str = "command") -> tuple[ApiKey, str]:
+    """A new key: the record, and the key itself (the only time it is ever seen).
+
+    ``actor``: the admin user who made it (None from the command line); ``via``: where.
+    """
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey.objects.create(name=name, prefix=key[: len(KEY_PREFIX) + 6], digest=_digest(key))
+    audit_record(action=AuditEvent.Action.API_KEY_CREATED, actor=actor, detail=_described(api_key), via=via)
     return api_key, key
+
+
+def _described(api_key: ApiKey) -> str:
+    # The prefix tells keys apart and opens nothing: the audit never holds a key.
+    return f"{api_key.name} ({api_key.prefix}…)"
 
 
 def api_key_authenticate(*, key: str) -> ApiKey | None:
@@ -82,7 +93,10 @@ def _key_and_user(digest: str, login: str | None) -> Any:
     return next(iter(User.objects.raw(sql, [touch_before, login, digest])), None)
 
 
-def api_key_revoke(*, api_key: ApiKey) -> None:
-    if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
+def api_key_revoke(*, api_key: ApiKey, actor: User | None = None, via: str = "admin") -> None:
+    """Revoke the key from now on (a revoked key stays revoked; only the first revoke is audited)."""
+    if api_key.revoked_at is not None:
+        return
+    api_key.revoked_at = timezone.now()
+    api_key.save(update_fields=["revoked_at"])
+    audit_record(action=AuditEvent.Action.API_KEY_REVOKED, actor=actor, detail=_described(api_key), via=via)

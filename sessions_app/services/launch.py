@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
+from csm_teamviewer.audit.models import AuditEvent
+from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import Invalid, ServiceError
 
 from ..models import LaunchLink
@@ -59,9 +61,12 @@ def _digest(token: str) -> str:
 
 
 def launch_link_create(
-    *, agent: User, incident_id: str, requester_name: str = "", requester_email: str = ""
+    *, agent: User, incident_id: str, requester_name: str = "", requester_email: str = "", via: str = "api"
 ) -> str:
-    """A new link for ``agent`` on ``incident_id``; the URL is the only place the token exists."""
+    """A new link for ``agent`` on ``incident_id``; the URL is the only place the token exists.
+
+    Audited (issued, and later used): a link signs its holder in, so who got one matters.
+    """
     _require_page_for(incident_id)
     if not _may_launch(agent):
         raise LaunchForStaffRefused()
@@ -74,6 +79,7 @@ def launch_link_create(
         requester_email=requester_email,
         expires_at=timezone.now() + timedelta(seconds=settings.LAUNCH_LINK_LIFETIME_SECONDS),
     )
+    audit_record(action=AuditEvent.Action.LAUNCH_ISSUED, actor=agent, incident_id=incident_id, via=via)
     return settings.PUBLIC_BASE_URL + reverse("incidents:launch", args=[token])
 
 
@@ -100,6 +106,7 @@ def launch_link_redeem(*, token: str) -> LaunchLink:
     link = LaunchLink.objects.select_related("agent").get(digest=digest)
     if not _may_launch(link.agent):  # deactivated, or made staff, since the link was made
         raise LaunchLinkInvalid()
+    audit_record(action=AuditEvent.Action.LAUNCH_USED, actor=link.agent, incident_id=link.incident_id, via="page")
     return link
 
 

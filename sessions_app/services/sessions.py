@@ -6,6 +6,7 @@ The create, with its reservation, is in ``create.py``.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -118,16 +119,34 @@ def _mark_closed(session: Session, *, actor: User) -> None:
 # --- join -------------------------------------------------------------------------------------
 
 
-def session_join(*, session: Session, actor: User, via: str) -> str:
-    """The supporter link, for the session's agent or staff only ("join as admin")."""
+@dataclass(frozen=True)
+class JoinLinks:
+    """The agent's ways into the session: the TeamViewer app, and (where TeamViewer gave one) the
+    browser's web client, for desktops where nothing may be installed."""
+
+    supporter_link: str
+    webclient_supporter_link: str = ""
+
+
+class NoWebClientLink(ServiceError):
+    code = "no_webclient_link"
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("TeamViewer gave no web-client link for this session: join as admin instead.")
+
+
+def session_join(*, session: Session, actor: User, via: str, web: bool = False) -> JoinLinks:
+    """The supporter links, for the session's agent or staff only ("join as admin", or ``web``:
+    "join in browser", which needs the web-client link)."""
     try:
         _require_agent_or_staff(session=session, actor=actor)
         _require_live(session)
+        if web and not session.webclient_supporter_link:
+            raise NoWebClientLink()
     except ServiceError as exc:
         audit_failure(action=Action.JOIN, actor=actor, exc=exc, session=session, via=via)
         raise
-    audit_record(action=Action.JOIN, actor=actor, session=session, via=via)
-    return session.supporter_link
+    audit_record(action=Action.JOIN, actor=actor, session=session, detail="web client" if web else "", via=via)
+    return JoinLinks(session.supporter_link, session.webclient_supporter_link)
 
 
 def _require_agent_or_staff(*, session: Session, actor: User) -> None:

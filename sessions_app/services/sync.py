@@ -80,7 +80,8 @@ def _sync(session: Session, *, via: str) -> bool:
 def _state_of(remote: RemoteSession, session: Session) -> str:
     if remote.is_closed:
         return Session.State.CLOSED
-    # "active" means the customer has connected; it stays so when they drop off again.
+    # "active": TeamViewer reported the customer online (waiting for the agent, or connected); it
+    # stays so when they drop off again.
     if remote.online or session.state == Session.State.ACTIVE:
         return Session.State.ACTIVE
     return Session.State.OPEN

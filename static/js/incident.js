@@ -1,12 +1,14 @@
 // The incident page's script, for what only a script can do (htmx swaps in what the server renders):
 // windows for the TeamViewer sign-in and the supporter link, the sign-in pop-up's report, the busy
-// button, the focus and local times. Its words come from the page (data-* on <main>), not from here.
+// button, the focus, local times, and the list's pace while the tab is hidden. Its words come from
+// the page (data-* on <main>), not from here. The customer-waiting alert is customer-alerts.js.
 (function () {
   "use strict";
 
   var page = document.querySelector("[data-incident-page]");
   var message = document.getElementById("message");
   var waiting = null;  // the button whose action waits for the TeamViewer sign-in
+  var listAskedAt = 0;  // when the list last asked the server (ms)
 
   function loginPending() { return document.getElementById("login-wait") !== null; }
 
@@ -36,16 +38,31 @@
     });
   }
 
+  // While the tab is hidden the list asks once every data-hidden-poll-seconds instead of at each
+  // of its polls: slower, but the agent still learns in the background that the customer waits.
+  function hiddenPollDue(list) {
+    return Date.now() - listAskedAt >= Number(list.dataset.hiddenPollSeconds || 0) * 1000;
+  }
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     if (elt.tagName === "FORM") {
       event.detail.xhr.button = elt.querySelector("button");
       setBusy(event.detail.xhr.button, true);
     } else if (elt.id === "sessions") {
-      // No refresh under a button at work, while an address is typed in the list, or unseen.
+      // No refresh under a button at work, while an address is typed in the list, or too soon unseen.
       var typing = elt.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
-      if (document.querySelector("[aria-busy]") || loginPending() || typing || document.hidden) { event.preventDefault(); }
+      if (document.querySelector("[aria-busy]") || loginPending() || typing || (document.hidden && !hiddenPollDue(elt))) {
+        event.preventDefault();
+      } else {
+        listAskedAt = Date.now();
+      }
     }
+  });
+
+  // Back in view: the list (while it polls) asks at once rather than at its next turn.
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { htmx.trigger(document.body, "teamviewer-page-visible"); }
   });
 
   // A button stays at work while the TeamViewer sign-in its answer asked for is under way.

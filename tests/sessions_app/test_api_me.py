@@ -15,7 +15,7 @@ URL = "/api/v1/me/teamviewer/"
 
 
 def test_status_without_a_token_is_not_connected(api):
-    assert api.get(URL).json() == {"connected": False, "expires_at": None}
+    assert api.get(URL).json() == {"connected": False, "expires_at": None, "account_name": None, "account_email": None}
 
 
 def test_status_with_a_token_is_connected_with_its_expiry_and_no_secret(api, tv_token):

@@ -31,7 +31,7 @@ def test_the_page_lists_the_incidents_sessions_newest_first_with_a_labelled_stat
     badges = re.findall(r'<span class="badge badge-(\w+)">.*?</span>([^<]+)</span>', page)
     assert badges == [
         ("open", "Waiting for the customer"),
-        ("active", "Customer connected"),
+        ("active", "Customer online"),
         ("closed", "Closed"),
     ]
     assert "agent.jones" in page and "Hanako Yamada" in page and "hanako@example.com" in page

@@ -25,7 +25,7 @@ def tv_get(tv, session: Session, **body) -> None:
     )
 
 
-def test_the_list_shows_the_customer_connected_once_teamviewer_says_they_are_online(
+def test_the_list_shows_the_customer_online_once_teamviewer_says_they_are_online(
     signed_in, open_session, tv, tv_token
 ):
     tv_get(tv, open_session, online=True)
@@ -94,7 +94,7 @@ def test_closed_and_expired_sessions_are_never_asked_about(signed_in, agent, tv,
 def test_the_list_polls_at_the_sync_interval_while_a_session_is_live(signed_in, open_session, settings):
     settings.SESSION_SYNC_SECONDS = 7
     page = text_of(signed_in.get(PAGE))
-    assert 'hx-trigger="every 7s, teamviewer-login-done from:body"' in page
+    assert 'hx-trigger="every 7s, teamviewer-page-visible from:body, teamviewer-login-done from:body"' in page
     assert f"/incidents/INC-1001/sessions/?waiting={open_session.pk}" in page
 
 
@@ -109,7 +109,7 @@ def test_a_customer_the_page_showed_waiting_is_announced_once_connected(signed_i
     tv_get(tv, open_session, online=True)
     listed = text_of(signed_in.get(f"{LIST}?waiting={open_session.pk}", HTTP_ACCEPT_LANGUAGE="ja"))
     assert '<div id="message" hx-swap-oob="innerHTML">' in listed
-    assert f"お客様がセッション {open_session.code}" in listed
+    assert f"セッション {open_session.code} のお客様がオンラインになり" in listed
 
 
 def test_a_customer_already_shown_connected_is_not_announced_again(signed_in, agent, tv, tv_token):

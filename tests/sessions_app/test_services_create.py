@@ -72,7 +72,7 @@ def test_a_reservation_that_vanishes_twice_is_a_clear_503(agent, tv, tv_token, m
     with pytest.raises(TeamViewerUnavailable) as caught:
         session_create(agent=agent, session_request=SessionRequest("INC-9"))
     assert caught.value.status_code == 503
-    assert AuditEvent.objects.get().outcome == "teamviewer_unavailable"
+    assert AuditEvent.objects.get(action="create").outcome == "teamviewer_unavailable"
 
 
 def test_waiting_on_a_reservation_is_bounded(agent, tv, tv_token, no_sleep, monkeypatch):
@@ -140,7 +140,7 @@ def test_a_create_teamviewer_did_not_answer_keeps_a_hidden_uncertain_row(agent, 
 
     row = Session.objects.get()
     assert row.state == "uncertain"
-    assert AuditEvent.objects.get().outcome == "teamviewer_unavailable"
+    assert AuditEvent.objects.get(action="create").outcome == "teamviewer_unavailable"
     assert api.get(f"{API}/sessions/", {"incident_id": "INC-1001"}).json()["results"] == []
     assert api.get(f"{API}/sessions/{row.pk}/").status_code == 404
     assert api.get(f"{API}/sessions/", {"state": "uncertain"}).status_code == 400

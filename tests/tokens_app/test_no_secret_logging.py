@@ -67,6 +67,7 @@ def full_login_refresh_and_disconnect(client, tv, agent) -> dict[str, str]:
     tv.post(token_url, json=token_body())
     tv.post(token_url, json=token_body(REFRESHED_ACCESS_TOKEN, REFRESHED_REFRESH_TOKEN, 3600))
     tv.post(f"{TV_API}/oauth2/revoke", status=204)
+    tv.get(f"{TV_API}/account", json={"userid": "u1", "name": "Sato", "email": "sato@example.com"})
     flow = LoginFlowFactory(agent=agent, action=RESUMED_ACTION, action_args={"incident_id": "INC-7"})
     verifier = LoginFlow.objects.get(pk=flow.pk).code_verifier
 
@@ -80,7 +81,7 @@ def full_login_refresh_and_disconnect(client, tv, agent) -> dict[str, str]:
         assert access_token_for(agent=agent) == REFRESHED_ACCESS_TOKEN
     token_disconnect(agent=agent)
 
-    assert len(tv.calls) == 3
+    assert len(tv.calls) == 4
     return {
         "access token": NEW_ACCESS_TOKEN,
         "refresh token": NEW_REFRESH_TOKEN,

@@ -27,7 +27,7 @@ def test_disconnect_revokes_with_the_bearer_token_and_forgets_it(tv, agent, toke
 
     assert revoke.calls[0].request.headers["Authorization"] == f"Bearer {token.access_token}"
     assert not TeamViewerToken.objects.exists()
-    assert token_status(agent=agent) == {"connected": False, "expires_at": None}
+    assert token_status(agent=agent) == {"connected": False, "expires_at": None, "account_name": None, "account_email": None}
     assert forgotten() == [(agent.pk, "disconnected")]
 
 
@@ -53,7 +53,12 @@ def test_disconnect_forgets_the_token_even_when_teamviewer_is_down(tv, agent, to
 
 
 def test_status_reports_a_refreshable_token_as_connected(agent, token):
-    assert token_status(agent=agent) == {"connected": True, "expires_at": token.expires_at}
+    assert token_status(agent=agent) == {
+        "connected": True,
+        "expires_at": token.expires_at,
+        "account_name": None,  # TeamViewer did not say (the factory's token has no account)
+        "account_email": None,
+    }
 
 
 # --- cleanup --------------------------------------------------------------------------------

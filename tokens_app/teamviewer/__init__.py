@@ -11,7 +11,7 @@
 from .agent import AgentTeamViewer, teamviewer_for
 from .api import AuthorizedApi
 from .app import TeamViewerApp, teamviewer_app
-from .values import ConnectionReport, RemoteSession, SessionPage, TokenSet
+from .values import ConnectionReport, RemoteSession, SessionPage, TeamViewerAccount, TokenSet
 
 __all__ = [
     "AgentTeamViewer",
@@ -19,6 +19,7 @@ __all__ = [
     "ConnectionReport",
     "RemoteSession",
     "SessionPage",
+    "TeamViewerAccount",
     "TeamViewerApp",
     "TokenSet",
     "teamviewer_app",

@@ -23,7 +23,7 @@ from csm_teamviewer.errors import (
 )
 
 from .http import TeamViewerHttp, json_of
-from .values import ConnectionReport, RemoteSession, SessionPage
+from .values import ConnectionReport, RemoteSession, SessionPage, TeamViewerAccount
 
 # TeamViewer limits (API notes §3.1): end_customer name ≤ 100, email ≤ 254, custom_api ≤ 4000.
 MAX_CUSTOMER_NAME = 100
@@ -47,6 +47,10 @@ class AuthorizedApi:
         except TeamViewerLoginRequired:
             return False
         return body.get("token_valid") is True
+
+    def get_account(self) -> TeamViewerAccount:
+        """The account the token signs in as (``GET /account``; the app needs "view account data")."""
+        return TeamViewerAccount.from_json(json_of(self.http.request("GET", "/account", access_token=self.access_token)))
 
     def revoke_token(self) -> None:
         """Revoke the token (and so its refresh token). Already invalid counts as done."""

@@ -25,7 +25,7 @@ from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired, TeamVie
 
 from ..models import TeamViewerToken
 from .app import teamviewer_app
-from .values import TokenSet
+from .values import TeamViewerAccount, TokenSet
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +33,14 @@ logger = logging.getLogger(__name__)
 REFRESH_POLL_SECONDS = 0.05
 
 
-def token_store(*, agent: User, token_set: TokenSet) -> TeamViewerToken:
-    """Keep the agent's new tokens (both of them: the old refresh token is spent)."""
+def token_store(
+    *, agent: User, token_set: TokenSet, account: TeamViewerAccount | None = None
+) -> TeamViewerToken:
+    """Keep the agent's new tokens (both of them: the old refresh token is spent), and who they
+    sign in as (a new sign-in may be another account: unknown is stored as unknown)."""
     token = TeamViewerToken.objects.filter(agent=agent).first() or TeamViewerToken(agent=agent)
+    account = account or TeamViewerAccount()
+    token.account_user_id, token.account_name, token.account_email = account.user_id, account.name, account.email
     token.access_token = token_set.access_token
     token.refresh_token = token_set.refresh_token
     token.expires_at = token_set.expires_at

@@ -49,6 +49,24 @@ class TokenSet:
 
 
 @dataclass(frozen=True)
+class TeamViewerAccount:
+    """Who a token signs in as: ``GET /api/v1/account`` (the manual's ``userid``, ``name``, ``email``)."""
+
+    user_id: str = ""
+    name: str = ""
+    email: str = ""
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> TeamViewerAccount:
+        # Cut to the columns that keep them; TeamViewer documents no lengths.
+        return cls(
+            user_id=str(body.get("userid") or "")[:32],
+            name=str(body.get("name") or "")[:200],
+            email=str(body.get("email") or "")[:254],
+        )
+
+
+@dataclass(frozen=True)
 class RemoteSession:
     """A TeamViewer session code and its links, as TeamViewer describes it."""
 

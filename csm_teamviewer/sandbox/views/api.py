@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .. import oauth, sessions, validation
 from ..models import Token
-from ..presenters import public_url, record_json, session_json, session_short_json
+from ..presenters import account_json, public_url, record_json, session_json, session_short_json
 from ..protocol import api_endpoint, bearer_token, json_body, no_content
 
 
@@ -19,6 +19,11 @@ def ping(request: HttpRequest) -> JsonResponse:
     token = oauth.token_lookup(bearer_token(request))
     valid = token is not None and not token.is_revoked and not token.is_expired()
     return JsonResponse({"token_valid": valid})
+
+
+@api_endpoint("GET")
+def account(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(account_json(_authenticated(request)))
 
 
 @api_endpoint("GET", "POST")
