@@ -150,17 +150,28 @@ def success_examples(operation_id: str, status: int) -> dict[str, Example]:
         ("sessions_email", 202): {"queued": {"summary": "Queued", "value": session_example()}},
         ("sessions_join", 200): {
             "link": {
-                "summary": "The supporter link",
-                "value": {"supporter_link": session_example()["supporter_link"]},
+                "summary": "The supporter links: the TeamViewer app's, and the web client's where TeamViewer gave one",
+                "value": {
+                    "supporter_link": session_example()["supporter_link"],
+                    "webclient_supporter_link": f"{session_example()['supporter_link']}?client=web",
+                },
             }
         },
         ("sessions_close", 200): {"closed": {"summary": "Closed", "value": _closed_session()}},
         ("me_teamviewer_retrieve", 200): {
             "connected": {
                 "summary": "Connected",
-                "value": {"connected": True, "expires_at": "2026-12-07T10:15:00Z"},
+                "value": {
+                    "connected": True,
+                    "expires_at": "2026-12-07T10:15:00Z",
+                    "account_name": "Agent",
+                    "account_email": "agent@example.com",
+                },
             },
-            "not_connected": {"summary": "Not connected", "value": {"connected": False, "expires_at": None}},
+            "not_connected": {
+                "summary": "Not connected",
+                "value": {"connected": False, "expires_at": None, "account_name": None, "account_email": None},
+            },
         },
         ("me_teamviewer_login", 200): {
             "started": {

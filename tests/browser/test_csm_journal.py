@@ -22,10 +22,10 @@ from .conftest import launch_url, new_page, shoot, sign_in_at_sandbox
 pytestmark = pytest.mark.browser
 
 WORDS = {
-    "en": {"create": "Create session", "close": "Close session", "active": "Customer connected",
+    "en": {"create": "Create session", "close": "Close session", "active": "Customer online",
            "closed": "Closed", "connections": "Connections", "journal": "Incident journals",
            "notes": ["TeamViewer session created", "TeamViewer session closed", "TeamViewer connection report"]},
-    "ja": {"create": "セッションを作成", "close": "セッションを終了", "active": "お客様接続済み",
+    "ja": {"create": "セッションを作成", "close": "セッションを終了", "active": "お客様オンライン",
            "closed": "終了", "connections": "接続", "journal": "インシデントのジャーナル",
            "notes": ["TeamViewer セッションを作成しました", "TeamViewer セッションを終了しました", "TeamViewer 接続レポート"]},
 }

@@ -57,6 +57,7 @@ VARYING = {
     "closed_at",
     "email_sent_at",
     "supporter_link",
+    "webclient_supporter_link",
     "end_customer_link",
     "customer_waiting_since",
 }
