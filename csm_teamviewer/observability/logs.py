@@ -3,16 +3,21 @@
 Each line has ``time``, ``level``, ``logger``, ``message`` and ``request_id``, plus what a call
 passed in ``extra`` (the request line's ``method``, ``endpoint``, ``status``, ``agent``,
 ``duration_ms``). The message is the formatted one, so what the plain format never shows (a
-token, a secret, a code, a verifier) the JSON one never shows either; tests check both.
+token, a secret, a code, a verifier) the JSON one never shows either, and an ``extra`` the plain
+format never prints (Django's request object) is left out; tests check both formats.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 FIELDS = "{levelname}{name}{message}{request_id}"
+# Django passes the request object as ``extra`` (django.request, django.server): its text is the
+# full URL with the query string, where an OAuth callback carries its code. Never written.
+LEFT_OUT = (*RESERVED_ATTRS, "request")
 
 
 class JsonLineFormatter(JsonFormatter):
@@ -22,4 +27,5 @@ class JsonLineFormatter(JsonFormatter):
         kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
         kwargs.setdefault("timestamp", "time")  # ISO 8601, UTC
         kwargs.setdefault("json_ensure_ascii", False)
+        kwargs.setdefault("reserved_attrs", LEFT_OUT)
         super().__init__(*args, **kwargs)
