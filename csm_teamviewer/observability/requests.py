@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 from .metrics import http_request_duration, http_requests
 from .request_ids import bind_request_id, request_id_from, unbind_request_id
@@ -33,8 +34,12 @@ def route_of(request: HttpRequest) -> str:
 
 
 def agent_of(request: HttpRequest) -> str:
+    """The signed-in agent, if the request already knows who it is: a user not yet read (a lazy
+    object) is left unread, since reading it would cost the request a session lookup."""
     user = getattr(request, "user", None)
-    return user.get_username() if user is not None and user.is_authenticated else ""
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return ""
+    return user.get_username() if user.is_authenticated else ""
 
 
 class RequestObservationMiddleware:
