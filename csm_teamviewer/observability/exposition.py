@@ -29,8 +29,8 @@ def scrape() -> bytes:
     if folder is not None:
         MultiProcessCollector(registry, path=str(folder))
     else:
-        registry.register(_ThisProcess())  # type: ignore[arg-type]
-    registry.register(ReadingsCollector())  # type: ignore[arg-type]
+        registry.register(_ThisProcess())
+    registry.register(ReadingsCollector())
     return generate_latest(registry)
 
 
