@@ -13,7 +13,10 @@ RUN DEBUG=1 SECRET_KEY=build ENCRYPTION_KEYS=ZmFrZS1idWlsZC1rZXktZmFrZS1idWlsZC1
     python manage.py compilemessages --ignore=.venv -v 0 \
     && DEBUG=0 SECRET_KEY=build ALLOWED_HOSTS=build ENCRYPTION_KEYS=ZmFrZS1idWlsZC1rZXktZmFrZS1idWlsZC1rZXkxMjM= \
     python manage.py collectstatic --noinput -v 0 \
-    && mkdir -p /app/var && chown -R app:app /app/var
+    && mkdir -p /app/var /app/metrics && chown -R app:app /app/var /app/metrics
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "csm_teamviewer.wsgi", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "3", "--threads", "4", "--access-logfile", "-"]
+# gunicorn.conf.py (read from /app) marks exited workers for the metrics. No gunicorn access log:
+# the app logs each request itself (with its id, agent and route, never the query string, where
+# an OAuth callback carries its code), as text or JSON (LOG_FORMAT).
+CMD ["gunicorn", "csm_teamviewer.wsgi", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "3", "--threads", "4"]

@@ -6,9 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from . import health, views
 from .frame_policy import frameable_by_csm
+from .observability.exposition import metrics
 
 urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("oauth/teamviewer/", include("tokens_app.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script under CSP.

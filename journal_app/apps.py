@@ -6,3 +6,8 @@ class JournalConfig(AppConfig):
     name = "journal_app"
     verbose_name = _("CSM journal")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import readings
+
+        readings.register()

@@ -27,6 +27,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from csm_teamviewer.leases import lease_free
+from csm_teamviewer.observability.metrics import journal_notes_failed, journal_notes_written
 from csm_teamviewer.outbox import SKIPPED, SendResult, outbox_backoff, outbox_redrive
 from tokens_app.csm import CsmConfigurationError, CsmIncidentNotFound, CsmUnavailable, csm_client
 
@@ -118,6 +119,7 @@ def _record_written(note: JournalNote, lease: datetime, recid: str) -> NoteSendR
             last_error="", claimed_until=None,
         )
         _hand_over_next(note)
+    journal_notes_written.inc()
     logger.info("Journal note %s (%s) written for incident %s.", note.pk, note.event, note.incident_id)
     return NoteSendResult("written")
 
@@ -138,6 +140,7 @@ def _record_failure(note: JournalNote, lease: datetime, error: str, *, final: bo
         if final:
             _hand_over_next(note)  # a failed note does not hold its session's later ones
     if final:
+        journal_notes_failed.inc()
         return NoteSendResult("failed")
     return NoteSendResult("retrying", retry_in=delay.total_seconds())
 

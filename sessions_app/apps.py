@@ -7,7 +7,8 @@ class SessionsAppConfig(AppConfig):
     verbose_name = _("TeamViewer sessions")
 
     def ready(self) -> None:
-        from . import login_actions
+        from . import login_actions, readings
 
         # tokens_app carries out "create" and "close" after a login.
         login_actions.register_actions()
+        readings.register()  # what /metrics and /healthz/?deep=1 read from the sessions

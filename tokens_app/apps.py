@@ -7,6 +7,7 @@ class TokensAppConfig(AppConfig):
     verbose_name = _("TeamViewer connections")
 
     def ready(self) -> None:
-        from . import receivers
+        from . import readings, receivers
 
         receivers.connect()
+        readings.register()

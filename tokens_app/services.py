@@ -24,6 +24,7 @@ from csm_teamviewer.errors import (
     TeamViewerRateLimited,
     TeamViewerUnavailable,
 )
+from csm_teamviewer.observability import metrics
 
 from . import pending_actions
 from .login_result import LoginResult
@@ -157,6 +158,7 @@ def login_required_error(
 ) -> TeamViewerLoginRequired:
     """The 409 to answer with: its ``authorize_url`` starts a login that carries out the action."""
     flow = login_flow_create(agent=agent, action=action, args=args)
+    metrics.logins_required.labels(action or "connect").inc()
     return TeamViewerLoginRequired(authorize_url=flow.authorize_url, login_flow=flow.flow_id)
 
 
@@ -165,6 +167,19 @@ def login_required_error(
 _FLOW_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The OAuth ``error`` parameter is an ASCII code (RFC 6749 §4.1.2.1); keep nothing else of it.
 _OAUTH_ERROR = re.compile(r"[a-z0-9_]{1,64}")
+# The codes RFC 6749 §4.1.2.1 names (and ours for a callback without one): the failure's label.
+OAUTH_ERRORS = frozenset(
+    {
+        "access_denied",
+        "invalid_request",
+        "invalid_scope",
+        "no_code",
+        "server_error",
+        "temporarily_unavailable",
+        "unauthorized_client",
+        "unsupported_response_type",
+    }
+)
 
 
 def _require_flow_token(value: str | None) -> str:
@@ -188,6 +203,7 @@ def login_flow_begin(*, flow_id: str, signed_in: User | None = None) -> tuple[Lo
     begun = flows.update(status=LoginFlow.Status.STARTED, started_at=now)
     if begun != 1:
         raise LoginFlowInvalid()
+    metrics.logins_started.inc()
     flow = LoginFlow.objects.get(flow_id=flow_id)
     url = teamviewer_app().build_authorize_url(state=flow.state, code_verifier=flow.code_verifier)
     return flow, url
@@ -221,8 +237,10 @@ def login_flow_complete(*, state: str, code: str, browser_flow_id: str | None) -
         token_set = teamviewer_app().exchange_code(code=code, code_verifier=flow.code_verifier)
     except ServiceError as exc:
         _finish(flow, LoginFlow.Status.FAILED, LoginResult.failed(exc))
+        metrics.logins_failed.labels(exc.code).inc()
         raise
     token_store(agent=flow.agent, token_set=token_set, account=_account_of(token_set.access_token, flow=flow))
+    metrics.logins_completed.inc()
     detail = f"resumes {flow.action}" if flow.action else ""
     audit_record(action=AuditEvent.Action.LOGIN, actor=flow.agent, detail=detail, via="oauth")
     _finish(flow, LoginFlow.Status.COMPLETED, _run_pending_action(flow))
@@ -244,6 +262,7 @@ def login_flow_deny(*, state: str, browser_flow_id: str | None, error: str) -> L
     flow = _claim_flow(state=state, browser_flow_id=browser_flow_id)
     code = error if _OAUTH_ERROR.fullmatch(error) else "teamviewer_error"
     _finish(flow, LoginFlow.Status.FAILED, LoginResult.denied(code=code))
+    metrics.logins_failed.labels(code if code in OAUTH_ERRORS else "teamviewer_error").inc()
     return flow
 
 

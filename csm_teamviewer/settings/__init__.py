@@ -11,6 +11,7 @@ from .background import *  # noqa: F403
 from .csm import *  # noqa: F403
 from .environment import *  # noqa: F403
 from .journal import *  # noqa: F403
+from .operations import *  # noqa: F403
 from .security import *  # noqa: F403
 from .teamviewer import *  # noqa: F403
 from .web import *  # noqa: F403

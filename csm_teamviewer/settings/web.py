@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from csm_teamviewer.rates import parse_rate
 
 from .environment import BASE_DIR, DEBUG, VAR_DIR, env
+from .operations import logging_config
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -30,6 +31,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer is counted and logged with its request id (and carries it back).
+    "csm_teamviewer.observability.requests.RequestObservationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that can answer an API error, so ?suppress_http_code=1 reaches them all.
     "csm_teamviewer.suppress_http_code.SuppressHttpCodeMiddleware",
@@ -119,19 +122,7 @@ STORAGES = {
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        # authlib logs the PKCE verifier and tokens at DEBUG: never below INFO.
-        "authlib": {"level": "INFO"},
-        # urllib3 logs full request URLs (with OAuth codes) at DEBUG.
-        "urllib3": {"level": "INFO"},
-    },
-}
+LOGGING = logging_config(LOG_LEVEL)  # plain or JSON lines: settings/operations.py
 
 
 # --- the REST API ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from csm_teamviewer.observability.metrics import cleanup_duration, cleanup_runs
 from tokens_app.services import login_flows_purge, tokens_purge_dead, tokens_revoke_inactive
 
 from ..models import Session
@@ -52,6 +53,17 @@ def sessions_cleanup(
     *, limit: int | None = None, concurrency: int | None = None, rate_limit: float | None = None
 ) -> CleanupResult:
     """One cleanup run; ``limit`` bounds both sessions expired and sessions deleted."""
+    with cleanup_duration.time():
+        try:
+            result = _cleanup(limit=limit, concurrency=concurrency, rate_limit=rate_limit)
+        except Exception:
+            cleanup_runs.labels("error").inc()
+            raise
+    cleanup_runs.labels("rate_limited" if result.rate_limited else "ok").inc()
+    return result
+
+
+def _cleanup(*, limit: int | None, concurrency: int | None, rate_limit: float | None) -> CleanupResult:
     limit = settings.CLEANUP_BATCH_SIZE if limit is None else limit
     now = timezone.now()
     expiry = sessions_expire(limit=limit, concurrency=concurrency, rate_limit=rate_limit)

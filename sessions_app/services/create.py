@@ -35,6 +35,7 @@ from csm_teamviewer.errors import (
     TeamViewerRejected,
     TeamViewerUnavailable,
 )
+from csm_teamviewer.observability.metrics import sessions_expired
 from tokens_app.services import login_required_error
 from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
@@ -176,9 +177,12 @@ def _expire_if_past_lifetime(session: Session) -> bool:
     if not session.is_past_lifetime:
         return False
     with transaction.atomic():
-        if session_mark_expired(session):
+        expired = session_mark_expired(session)
+        if expired:
             journal_expired([session])
             audit_record(action=Action.EXPIRE, actor=None, session=session, detail="past valid_until", via="create")
+    if expired:
+        sessions_expired.labels("create").inc()
     return True
 
 

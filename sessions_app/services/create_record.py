@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_event, audit_record
+from csm_teamviewer.observability.metrics import sessions_created
 from csm_teamviewer.outbox import outbox_hand_over_on_commit
 from journal_app.services import journal_hand_over
 
@@ -41,7 +42,10 @@ def session_record_open(
     longer there to fill (nothing is written then)."""
     if connection.vendor != "postgresql":
         with transaction.atomic():
-            return _record_by_orm(session, remote=remote, agent=agent, invite=invite, language=language, via=via)
+            recorded = _record_by_orm(session, remote=remote, agent=agent, invite=invite, language=language, via=via)
+        if recorded:
+            sessions_created.labels(via).inc()
+        return recorded
     audit = audit_event(action=AuditEvent.Action.CREATE, actor=agent, session=session, via=via)
     audit.session_code = remote.code
     email = invitation_outbox_row(session=session, requested_by=agent, language=language) if invite else None
@@ -51,6 +55,7 @@ def session_record_open(
     with alone():
         if not _record_in_one_statement(session, changes=changes, rows=rows):
             return False
+    sessions_created.labels(via).inc()
     # The invitation and the note in one message to the broker: a publish is a create's
     # costliest step after TeamViewer's answer.
     outbox_hand_over_on_commit(

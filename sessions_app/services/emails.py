@@ -21,6 +21,7 @@ from django.utils import timezone
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.leases import lease_free
+from csm_teamviewer.observability.metrics import invitations_failed, invitations_sent
 from csm_teamviewer.outbox import (
     SKIPPED,
     HandOver,
@@ -198,6 +199,7 @@ def _record_success(email: InvitationEmail, lease: datetime) -> InvitationSendRe
         )
         journal_emailed(email.session, to=email.to)
         _audit(email, outcome="sent", detail=f"attempt {email.attempts + 1}")
+    invitations_sent.inc()
     logger.info("Invitation %s sent for incident %s.", email.pk, email.session.incident_id)
     return InvitationSendResult("sent")
 
@@ -218,6 +220,7 @@ def _record_failure(
             _mark_session_failed(email)
         _audit(email, outcome="failed" if final else "retrying", detail=f"attempt {attempts}: {error}")
     if final:
+        invitations_failed.inc()
         return InvitationSendResult("failed")
     return InvitationSendResult("retrying", retry_in=delay.total_seconds())
 

@@ -36,6 +36,7 @@ from csm_teamviewer.errors import (
     TeamViewerRateLimited,
     TeamViewerRejected,
 )
+from csm_teamviewer.observability.metrics import sessions_expired
 from tokens_app.teamviewer import AuthorizedApi, teamviewer_for
 
 from ..lifecycle import State
@@ -258,6 +259,7 @@ def _record(run: uuid.UUID, outcomes: dict[Session, str], tally: dict[str, int])
         )
         AuditEvent.objects.bulk_create([_audit(*done[pk], at=now) for pk in marked])
         journal_expired(done[pk][0] for pk in marked)
+    sessions_expired.labels("cleanup").inc(len(marked))
     for _session, outcome in (done[pk] for pk in marked):
         tally["expired"] += 1
         if outcome in (NO_TOKEN, NOT_FOUND):

@@ -38,6 +38,7 @@ from csm_teamviewer.errors import (
     TeamViewerNotFound,
     TeamViewerRateLimited,
 )
+from csm_teamviewer.observability.metrics import sessions_created
 from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..lifecycle import session_mark_open
@@ -126,6 +127,7 @@ def _record(row: Session, *, remote: RemoteSession, agent: User) -> bool:
         journal_created(row, agent=agent)
     logger.warning("Recorded TeamViewer session %s whose create never finished here.", remote.code)
     audit_record(action=Action.CREATE, actor=agent, session=row, outcome="reconciled", via=VIA)
+    sessions_created.labels(VIA).inc()
     return True
 
 

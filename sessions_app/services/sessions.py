@@ -24,6 +24,7 @@ from csm_teamviewer.errors import (
     TeamViewerLoginRequired,
     TeamViewerNotFound,
 )
+from csm_teamviewer.observability.metrics import sessions_closed
 from tokens_app.services import login_required_error
 from tokens_app.teamviewer import teamviewer_for
 
@@ -66,7 +67,7 @@ def session_close(*, session: Session, actor: User, via: str) -> Session:
     without a login link, since only the agent can sign in as the agent.
     """
     try:
-        outcome, detail = _close(session=session, actor=actor)
+        outcome, detail = _close(session=session, actor=actor, via=via)
     except ServiceError as exc:
         audit_failure(action=Action.CLOSE, actor=actor, exc=exc, session=session, via=via)
         raise
@@ -74,7 +75,7 @@ def session_close(*, session: Session, actor: User, via: str) -> Session:
     return session
 
 
-def _close(*, session: Session, actor: User) -> tuple[str, str]:
+def _close(*, session: Session, actor: User, via: str) -> tuple[str, str]:
     """(outcome, detail) for the audit."""
     _require_agent_or_staff(session=session, actor=actor)
     if session.state in FINISHED_STATES:
@@ -82,7 +83,7 @@ def _close(*, session: Session, actor: User) -> tuple[str, str]:
     if session.state in INTERNAL_STATES:
         raise SessionBeingCreated()
     detail = _close_remote(session=session, actor=actor)
-    _mark_closed(session, actor=actor)
+    _mark_closed(session, actor=actor, via=via)
     return "ok", detail
 
 
@@ -107,12 +108,14 @@ def _close_login_required(*, session: Session, actor: User) -> TeamViewerLoginRe
     )
 
 
-def _mark_closed(session: Session, *, actor: User) -> None:
+def _mark_closed(session: Session, *, actor: User, via: str) -> None:
     with transaction.atomic():
         closed = session_mark_closed(session)
         if closed:
             journal_closed(session, by=actor)
-    if not closed:
+    if closed:
+        sessions_closed.labels(via).inc()
+    else:
         session.refresh_from_db()  # someone else closed it meanwhile: show what they wrote
 
 

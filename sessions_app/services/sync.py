@@ -20,6 +20,7 @@ from django.utils import timezone
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import ServiceError, TeamViewerNotFound
+from csm_teamviewer.observability.metrics import sessions_closed
 from tokens_app.teamviewer import RemoteSession, teamviewer_for
 
 from ..cache_fallback import cache_or
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # The audit's "via" for state changes the periodic sync (beat) found.
 VIA_PERIODIC = "sync"
+# The close the sync found (ended at TeamViewer), counted as closed by "sync" whoever asked.
+CLOSED_BY_SYNC = "sync"
 
 
 def sessions_sync(*, sessions: Iterable[Session], via: str = "page") -> list[Session]:
@@ -125,6 +128,8 @@ def _move(session: Session, state: str, *, detail: str, via: str) -> bool:
             detail=detail or f"{previous} -> {state}",
             via=via,
         )
+    if state == Session.State.CLOSED:
+        sessions_closed.labels(CLOSED_BY_SYNC).inc()
     return True
 
 

@@ -33,6 +33,9 @@ from csm_teamviewer.errors import (
     TeamViewerUnavailable,
 )
 
+from .observed import observed, operation_of
+
+TokenCall = Callable[[OAuth2Session], dict[str, Any]]
 # Errors that mean the access token itself is no good (API notes §5; some arrive as 400).
 TOKEN_ERRORS = {"invalid_token", "token_expired"}
 
@@ -83,6 +86,12 @@ class TeamViewerHttp:
         params: dict[str, Any] | None = None,
     ) -> requests.Response:
         """One Web API call with the bearer token; a non-2xx answer raises its typed error."""
+        with observed(operation_of(method, path)):
+            return self._request(method, path, access_token=access_token, json=json, params=params)
+
+    def _request(
+        self, method: str, path: str, *, access_token: str, json: Any, params: Any
+    ) -> requests.Response:
         try:
             response = self.session.request(
                 method,
@@ -111,6 +120,7 @@ class TeamViewerHttp:
     def fetch_token(self, *, code: str, code_verifier: str) -> dict[str, Any]:
         """The authorization-code grant; a refused code is ``TeamViewerRejected``."""
         return self._token_call(
+            "exchange_code",
             lambda oauth: oauth.fetch_token(
                 self.token_endpoint,
                 grant_type="authorization_code",
@@ -125,6 +135,7 @@ class TeamViewerHttp:
     def refresh_token(self, *, refresh_token: str) -> dict[str, Any]:
         """The refresh grant; a refused refresh token is ``TeamViewerLoginRequired``."""
         return self._token_call(
+            "refresh_token",
             lambda oauth: oauth.refresh_token(
                 self.token_endpoint, refresh_token=refresh_token, timeout=self.timeout
             ),
@@ -146,8 +157,12 @@ class TeamViewerHttp:
         return oauth
 
     def _token_call(
-        self, call: Callable[[OAuth2Session], dict[str, Any]], *, refused: type[TeamViewerError]
+        self, operation: str, call: TokenCall, *, refused: type[TeamViewerError]
     ) -> dict[str, Any]:
+        with observed(operation):
+            return self._token_call_typed(call, refused=refused)
+
+    def _token_call_typed(self, call: TokenCall, *, refused: type[TeamViewerError]) -> dict[str, Any]:
         try:
             # Closed at once: a per-call session must not leave keep-alive sockets behind.
             with self._oauth() as oauth:
@@ -164,6 +179,19 @@ class TeamViewerHttp:
             raise _too_slow() from None
         except (requests.RequestException, ValueError):
             raise TeamViewerUnavailable(status_code=502) from None
+
+
+def ping_anonymously(api_url: str, *, timeout: float) -> None:
+    """``/ping`` without a token (200 ``token_valid: false``), once: or ``TeamViewerUnavailable``."""
+    with observed("ping"):
+        try:
+            response = requests.get(f"{api_url.rstrip('/')}/ping", timeout=timeout)
+        except requests.RequestException as exc:
+            slow = isinstance(exc, requests.Timeout)
+            raise (_too_slow() if slow else TeamViewerUnavailable(status_code=503)) from None
+        if response.status_code >= 300:
+            _raise_for_failure(response)
+        json_of(response)
 
 
 def json_of(response: requests.Response) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired, TeamViewerUnavailable
+from csm_teamviewer.observability.metrics import token_refresh_failures, token_refreshes
 
 from ..models import TeamViewerToken
 from .app import teamviewer_app
@@ -115,13 +116,16 @@ def _refresh(token: TeamViewerToken) -> TokenSet:
     try:
         token_set = teamviewer_app().refresh_tokens(refresh_token=token.refresh_token)
     except TeamViewerLoginRequired:
+        token_refresh_failures.labels("refused").inc()
         current.delete()
         logger.info("TeamViewer refused the refresh for agent %s; a new login is needed.", token.agent_id)
         _audit_forgotten(agent=token.agent, reason="refresh refused")
         raise
-    except ServiceError:
+    except ServiceError as exc:
+        token_refresh_failures.labels(exc.code).inc()
         current.update(refresh_lease_until=None)
         raise
+    token_refreshes.inc()
     current.update(
         access_token=token_set.access_token,
         refresh_token=token_set.refresh_token or token.refresh_token,
