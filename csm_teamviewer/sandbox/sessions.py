@@ -14,7 +14,7 @@ from django.utils import timezone
 from . import validation
 from .models import ConnectionRecord, Session, Token
 from .oauth import hash_secret, userid_for
-from .protocol import ApiError, invalid_request
+from .protocol import ApiError, invalid_request, same_secret
 
 # TeamViewer: "Session codes will expire after 24h if no valid_until date is set" (§3.1).
 DEFAULT_VALIDITY = timedelta(hours=24)
@@ -200,7 +200,7 @@ def session_for_supporter(*, link_token: str) -> Session | None:
     compact, _, key = link_token.partition("-")
     code = _dashed(compact)
     session = Session.objects.filter(code=code).first() if code else None
-    if session is None or not secrets.compare_digest(key, supporter_key(session)):
+    if session is None or not same_secret(key, supporter_key(session)):
         return None
     return session
 
