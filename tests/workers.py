@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 
 from csm_teamviewer.celery import app as celery_app
+from tests.prerequisites import missing
 
 WAIT_SECONDS = 30
 
@@ -126,9 +127,11 @@ class CeleryProcesses:
 def redis_url() -> str:
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
     try:
-        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+        answers = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
     except redis.RedisError:
-        pytest.skip(f"needs Redis at {url} (set TEST_REDIS_URL)")
+        answers = False
+    if not answers:
+        missing(f"needs Redis at {url} (set TEST_REDIS_URL)")
     return url
 
 

@@ -7,7 +7,6 @@ calls TeamViewer. Screenshots of every state land in ``artifacts/screenshots/``.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,8 @@ from django.core.cache import cache
 
 from csm_teamviewer.sandbox import faults
 from sessions_app.services.launch import launch_link_create
+from tests.prerequisites import CHROMIUM, chromium_found, missing
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -53,8 +52,8 @@ def chromium() -> Iterator:
     check mistakes for async code calling the ORM: it is told otherwise while the loop runs, and
     only then, so the rest of the suite keeps the check.
     """
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (install Debian's chromium, or set CHROMIUM)")
+    if not chromium_found():
+        missing(f"Chromium not found at {CHROMIUM} (install Debian's chromium, or set CHROMIUM)")
     from playwright.sync_api import sync_playwright
 
     previous = os.environ.get(ASYNC_UNSAFE)
