@@ -107,21 +107,22 @@ def _save_with_unique_code(session: Session) -> Session:
     raise ApiError(500, "internal_error", "Could not allocate a session code.")
 
 
-def session_get(*, code: str) -> Session:
-    # Company-wide, like an app allowed to "view all company sessions" (DESKPRO's setup).
-    session = Session.objects.filter(code=code.lower()).first()
+def session_get(*, code: str, token: Token) -> Session:
+    """The token's own session: our app has "view and edit own sessions" (README), so another
+    account's session is as invisible to it as one that does not exist (404, no hint it does)."""
+    session = Session.objects.filter(code=code.lower(), owner_email=token.email).first()
     if session is None:
         raise not_found("Session")
     return session
 
 
-def session_update(*, code: str, data: dict[str, Any]) -> None:
+def session_update(*, code: str, token: Token, data: dict[str, Any]) -> None:
     validation.reject_unknown(data, _UPDATE_FIELDS)
     if not data:
         raise invalid_request("Give at least one field to change.")
     new_state = validation.state(data)
     with transaction.atomic():
-        session = session_get(code=code)
+        session = session_get(code=code, token=token)
         _apply_fields(session, data)
         if new_state == Session.State.CLOSED:
             _close(session)
