@@ -9,6 +9,9 @@ from django.db import connection
 from tests.factories import AgentFactory
 from tests.prerequisites import ci_prerequisites_missing, missing, on_ci
 
+# A real SMTP server on loopback, for the tests of delivery.
+from tests.smtp import smtp  # noqa: F401
+
 # Fixtures for tests that start real Celery processes.
 from tests.workers import celery_processes, producer, queue_name, redis_url  # noqa: F401
 
