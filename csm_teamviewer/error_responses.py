@@ -47,16 +47,32 @@ def _wants_json(request: HttpRequest) -> bool:
     )
 
 
+def writable(value: Any) -> Any:
+    """``value`` with every lone surrogate (input a message echoes, from JSON's ``\\ud800``)
+    made U+FFFD, so that the renderer can encode it: an error never becomes a 500."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {writable(key): writable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [writable(item) for item in value]
+    return value
+
+
+def error_body(error: ServiceError) -> dict[str, Any]:
+    return writable(error.body())
+
+
 def error_json(error: ServiceError) -> JsonResponse:
     """The error as a JSON response, with its headers (``Retry-After``)."""
-    return JsonResponse(error.body(), status=error.status_code, headers=error.headers())
+    return JsonResponse(error_body(error), status=error.status_code, headers=error.headers())
 
 
 def error_response(request: HttpRequest, error: ServiceError) -> HttpResponse:
     """JSON for API clients, the error page for a browser."""
     if _wants_json(request):
         return error_json(error)
-    context = {**error.body(), "status": error.status_code}
+    context = {**error_body(error), "status": error.status_code}
     response = render(request, "error.html", context, status=error.status_code)
     for name, value in error.headers().items():
         response[name] = value
@@ -139,7 +155,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = _DrfError(exc)
     if not isinstance(exc, ServiceError):
         return None
-    return Response(exc.body(), status=exc.status_code, headers=exc.headers())
+    return Response(error_body(exc), status=exc.status_code, headers=exc.headers())
 
 
 # --- Django's error handlers (urls.py) and the database middleware --------------------------------

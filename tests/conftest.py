@@ -7,14 +7,24 @@ from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import AgentFactory
+from tests.prerequisites import ci_prerequisites_missing, missing, on_ci
+
+# A real SMTP server on loopback, for the tests of delivery.
+from tests.smtp import smtp  # noqa: F401
 
 # Fixtures for tests that start real Celery processes.
-from tests.workers import celery_processes, missing, producer, queue_name, redis_url  # noqa: F401
+from tests.workers import celery_processes, producer, queue_name, redis_url  # noqa: F401
 
 TV_API = "https://webapi.teamviewer.test/api/v1"
 TV_AUTHORIZE = "https://login.teamviewer.test/oauth2/authorize"
 TV_CLIENT_ID = "123456-TestClientId"
 TV_CLIENT_SECRET = "test-client-secret-value"
+
+
+def pytest_sessionstart(session):
+    """Under CI, a missing PostgreSQL, Redis, redis-server or Chromium stops the run at once."""
+    if on_ci() and (problems := ci_prerequisites_missing()):
+        pytest.exit("CI: refusing to run with tests skipped: " + "; ".join(problems), returncode=1)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -7,7 +7,7 @@ import sys
 from importlib.util import find_spec
 from pathlib import Path
 
-import pytest
+from tests.prerequisites import missing
 
 ROOT = Path(__file__).resolve().parent.parent
 # The checked paths: a folder stands for every module under it; migrations (generated) are not.
@@ -24,7 +24,7 @@ def checked_modules() -> list[str]:
 
 def test_the_typed_modules_pass_mypy():
     if find_spec("mypy") is None:
-        pytest.skip("mypy is not installed: scripts/setup --dev installs requirements-dev.txt")
+        missing("mypy is not installed: scripts/setup --dev installs requirements-dev.txt")
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--follow-imports=silent", *checked_modules()],
         cwd=ROOT,

@@ -7,13 +7,11 @@ never take these tasks. Every wait is bounded; the worker and the SMTP server al
 from __future__ import annotations
 
 import email
-import email.policy
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import transaction
 
 from sessions_app.models import InvitationEmail, Session
@@ -30,40 +28,6 @@ INVITED = {"incident_id": "INC-2002", "end_customer_link": LINK, "requester_name
 
 
 # --- SMTP, the worker -------------------------------------------------------------------------
-
-
-class Inbox:
-    """What the loopback SMTP server received, parsed."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp() -> Iterator[Callable[[int], Inbox]]:
-    """``smtp(port)`` starts an SMTP server on loopback; every one started is stopped after."""
-    controllers: list[Controller] = []
-    mail_log = logging.getLogger("mail.log")  # aiosmtpd logs every SMTP command at INFO
-    level = mail_log.level
-    mail_log.setLevel(logging.WARNING)
-
-    def start(port: int) -> Inbox:
-        inbox = Inbox()
-        controller = Controller(inbox, hostname="127.0.0.1", port=port)
-        controller.start()
-        controllers.append(controller)
-        return inbox
-
-    yield start
-    for controller in controllers:
-        controller.stop()
-    mail_log.setLevel(level)
 
 
 @pytest.fixture
@@ -179,3 +143,34 @@ def test_invitation_queued_while_broker_is_down_arrives_after_it_returns(
     assert LINK in parts(inbox.messages[0])[0]
     wait_for(lambda: row(email_row.pk).status == "sent", what="the row marked sent", log=worker.log)
     assert len(inbox.messages) == 1
+
+
+REDRIVE_BY_BEAT = "Sending due task redrive-invitation-emails"
+
+
+def test_beat_re_drives_an_invitation_the_broker_never_took(
+    agent, producer, redis_url, queue_name, smtp, worker, celery_processes
+):
+    """A real ``celery beat`` on a one-second schedule, and nothing else to hand the row over."""
+    port = free_port()
+    inbox = smtp(port)
+    producer(f"redis://127.0.0.1:{free_port()}/0")  # the broker is down when the row is written
+    email_row = queue_invitation(SessionFactory(agent=agent, **INVITED), language="ja")
+    assert row(email_row.pk).status == "queued"
+    on_the_queue = {"CELERY_TASK_DEFAULT_QUEUE": queue_name, "EMAIL_REDRIVE_SECONDS": "1"}
+
+    proc = worker(smtp_port=port, **on_the_queue)
+    schedule = celery_processes.log.parent / "celerybeat-schedule"
+    beat = celery_processes.start(
+        "beat", "-l", "info", "--schedule", str(schedule), env=celery_env(CELERY_BROKER_URL=redis_url, **on_the_queue)
+    )
+
+    wait_for(lambda: inbox.messages, what="the invitation re-driven by beat", log=worker.log, proc=proc)
+    wait_for(lambda: row(email_row.pk).status == "sent", what="the row marked sent", log=worker.log)
+    # Beat goes on re-driving after the send: the row, sent, is never sent again.
+    sent_at = worker.log.read_text().count(REDRIVE_BY_BEAT)
+    wait_for(
+        lambda: worker.log.read_text().count(REDRIVE_BY_BEAT) >= sent_at + 2, what="two more re-drives",
+        log=worker.log, proc=beat,
+    )
+    assert len(inbox.messages) == 1 and LINK in parts(inbox.messages[0])[0]

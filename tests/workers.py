@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 
 from csm_teamviewer.celery import app as celery_app
+from tests.prerequisites import missing
 
 WAIT_SECONDS = 30
 
@@ -119,13 +120,6 @@ class CeleryProcesses:
         self._started.clear()
 
 
-def missing(reason: str) -> None:
-    """Skip a test whose real service is not here; on CI (``CI`` set), where it must be, fail it."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: a missing service fails the run instead of skipping it)")
-    pytest.skip(reason)
-
-
 # --- fixtures -------------------------------------------------------------------------------
 
 
@@ -133,8 +127,10 @@ def missing(reason: str) -> None:
 def redis_url() -> str:
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
     try:
-        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+        answers = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
     except redis.RedisError:
+        answers = False
+    if not answers:
         missing(f"needs Redis at {url} (set TEST_REDIS_URL)")
     return url
 

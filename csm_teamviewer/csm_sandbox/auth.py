@@ -25,6 +25,11 @@ from .protocol import OAuthFailure, TokenRefused
 ENABLED_AUTH_MODES = {"internal"}
 
 
+def _same(given: str, expected: str) -> bool:
+    # hmac.compare_digest raises on a non-ASCII str, which anyone can send as a login.
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
@@ -35,7 +40,7 @@ def hash_secret(value: str) -> str:
 
 def token_grant(form: Mapping[str, str], query: Mapping[str, str]) -> dict[str, Any]:
     client_id = form.get("client_id", "")
-    if not hmac.compare_digest(client_id, _setting("CSM_SANDBOX_CLIENT_ID", "")):
+    if not _same(client_id, _setting("CSM_SANDBOX_CLIENT_ID", "")):
         raise OAuthFailure("invalid_client_id", f"Client {client_id} is not registered in the system.")
     grant_type = form.get("grant_type", "")
     if grant_type == "password":
@@ -50,8 +55,8 @@ def _password(form: Mapping[str, str], query: Mapping[str, str], client_id: str)
     if mode not in ENABLED_AUTH_MODES:
         raise OAuthFailure("invalid_grant", f"The authentication mode {mode!r} is not enabled.")
     username, password = form.get("username", ""), form.get("password", "")
-    known_user = hmac.compare_digest(username.lower(), str(_setting("CSM_SANDBOX_USERNAME", "")).lower())
-    if not (known_user and hmac.compare_digest(password, _setting("CSM_SANDBOX_PASSWORD", ""))):
+    known_user = _same(username.lower(), str(_setting("CSM_SANDBOX_USERNAME", "")).lower())
+    if not (known_user and _same(password, _setting("CSM_SANDBOX_PASSWORD", ""))):
         raise OAuthFailure("invalid_grant", "Could not login to system with the provided user ID and password.")
     return _issue(username=username, client_id=client_id, grant=Token.Grant.PASSWORD)
 

@@ -78,6 +78,11 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
         raise bad_request("BADREQUEST", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise bad_request("BADREQUEST", "The request body must be a JSON object.")
+    try:
+        # JSON's "\\ud800" escape makes a lone surrogate, which the database cannot store.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise bad_request("BADREQUEST", "The request body is not valid Unicode text.") from None
     return data
 
 

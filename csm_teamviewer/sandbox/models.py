@@ -139,3 +139,20 @@ class Fault(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path_prefix or '*'} -> {self.status or 'delay'}"
+
+
+class ApiCall(models.Model):
+    """Which token, of which account, made each authenticated API call: what tests check to know
+    that a close, a sync or a cleanup acted with the session owner's token."""
+
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    token = models.ForeignKey(Token, null=True, on_delete=models.SET_NULL, related_name="+")
+    email = models.CharField(max_length=254)
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} by {self.email}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import re
 import secrets
 import string
@@ -23,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import AuthorizationCode, Token
-from .protocol import ApiError, invalid_request
+from .protocol import ApiError, invalid_request, same_secret
 
 CODE_LIFETIME = timedelta(minutes=10)
 # RFC 7636 §4.1-4.2: 43-128 unreserved characters; an S256 challenge is exactly 43.
@@ -79,7 +78,7 @@ def authorize_request_parse(params: Mapping[str, str]) -> AuthorizeRequest:
     """Check the login page's query string; raise ``UntrustedClient`` or ``AuthorizeError``."""
     client_id = params.get("client_id", "")
     redirect_uri = params.get("redirect_uri", "")
-    if not hmac.compare_digest(client_id, settings.TEAMVIEWER_CLIENT_ID):
+    if not same_secret(client_id, settings.TEAMVIEWER_CLIENT_ID):
         raise UntrustedClient("Unknown client_id.")
     if redirect_uri != settings.TEAMVIEWER_REDIRECT_URI:
         raise UntrustedClient("redirect_uri is not the one registered for this client.")
@@ -145,8 +144,8 @@ def _param(params: Mapping[str, Any], name: str) -> str:
 def _client_authenticate(params: Mapping[str, Any]) -> str:
     client_id = _param(params, "client_id")
     secret = _param(params, "client_secret")
-    known = hmac.compare_digest(client_id, settings.TEAMVIEWER_CLIENT_ID)
-    if not (known and hmac.compare_digest(secret, settings.TEAMVIEWER_CLIENT_SECRET)):
+    known = same_secret(client_id, settings.TEAMVIEWER_CLIENT_ID)
+    if not (known and same_secret(secret, settings.TEAMVIEWER_CLIENT_SECRET)):
         raise ApiError(400, "invalid_client", "The client_id or client_secret is not valid.")
     return client_id
 
@@ -198,7 +197,7 @@ def _pkce_verify(code: AuthorizationCode, verifier: str) -> None:
         raise _invalid_grant("code_verifier is required.")
     digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
     expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    if not _VERIFIER.match(verifier) or not hmac.compare_digest(expected, code.code_challenge):
+    if not _VERIFIER.match(verifier) or not same_secret(expected, code.code_challenge):
         raise _invalid_grant("code_verifier does not match the code_challenge.")
 
 

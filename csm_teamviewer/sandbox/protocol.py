@@ -6,6 +6,7 @@ Errors follow the manual's one format for the whole API (API notes §1.6, §5):
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 import time
 from collections.abc import Callable
@@ -87,7 +88,18 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
         raise invalid_request("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise invalid_request("The request body must be a JSON object.")
+    try:
+        # JSON's "\\ud800" escape makes a lone surrogate, which the database cannot store.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise invalid_request("The request body is not valid Unicode text.") from None
     return data
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """A constant-time comparison that takes any text: ``hmac.compare_digest`` raises (a 500) on
+    a non-ASCII ``str``, which anyone can send as a client id or a link."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
 def form_or_json_body(request: HttpRequest) -> dict[str, Any]:

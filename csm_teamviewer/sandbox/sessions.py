@@ -14,7 +14,7 @@ from django.utils import timezone
 from . import validation
 from .models import ConnectionRecord, Session, Token
 from .oauth import hash_secret, userid_for
-from .protocol import ApiError, invalid_request
+from .protocol import ApiError, invalid_request, same_secret
 
 # TeamViewer: "Session codes will expire after 24h if no valid_until date is set" (§3.1).
 DEFAULT_VALIDITY = timedelta(hours=24)
@@ -107,21 +107,22 @@ def _save_with_unique_code(session: Session) -> Session:
     raise ApiError(500, "internal_error", "Could not allocate a session code.")
 
 
-def session_get(*, code: str) -> Session:
-    # Company-wide, like an app allowed to "view all company sessions" (DESKPRO's setup).
-    session = Session.objects.filter(code=code.lower()).first()
+def session_get(*, code: str, token: Token) -> Session:
+    """The token's own session: our app has "view and edit own sessions" (README), so another
+    account's session is as invisible to it as one that does not exist (404, no hint it does)."""
+    session = Session.objects.filter(code=code.lower(), owner_email=token.email).first()
     if session is None:
         raise not_found("Session")
     return session
 
 
-def session_update(*, code: str, data: dict[str, Any]) -> None:
+def session_update(*, code: str, token: Token, data: dict[str, Any]) -> None:
     validation.reject_unknown(data, _UPDATE_FIELDS)
     if not data:
         raise invalid_request("Give at least one field to change.")
     new_state = validation.state(data)
     with transaction.atomic():
-        session = session_get(code=code)
+        session = session_get(code=code, token=token)
         _apply_fields(session, data)
         if new_state == Session.State.CLOSED:
             _close(session)
@@ -211,7 +212,7 @@ def session_for_supporter(*, link_token: str) -> Session | None:
     compact, _, key = link_token.partition("-")
     code = _dashed(compact)
     session = Session.objects.filter(code=code).first() if code else None
-    if session is None or not secrets.compare_digest(key, supporter_key(session)):
+    if session is None or not same_secret(key, supporter_key(session)):
         return None
     return session
 

@@ -117,9 +117,12 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "csm_teamviewer.static_storage.StaticFilesStorage"
     },
 }
+# collectstatic is an optimisation, not a step a plain install can forget: without it WhiteNoise
+# serves the files from where the apps keep them (csm_teamviewer/static_storage.py).
+WHITENOISE_USE_FINDERS = True
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = logging_config(LOG_LEVEL)  # plain or JSON lines: settings/operations.py

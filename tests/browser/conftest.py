@@ -7,7 +7,6 @@ calls TeamViewer. Screenshots of every state land in ``artifacts/screenshots/``.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +16,14 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from csm_teamviewer.sandbox import faults
+from sessions_app.services.emails import invitation_enqueue as HAND_TO_WORKER
 from sessions_app.services.launch import launch_link_create
 from tests.handed_over import catch_invitations
+from tests.net import free_port
+from tests.prerequisites import CHROMIUM, chromium_found, missing
+from tests.smtp import Inbox
+from tests.workers import celery_env
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -54,8 +57,8 @@ def chromium() -> Iterator:
     check mistakes for async code calling the ORM: it is told otherwise while the loop runs, and
     only then, so the rest of the suite keeps the check.
     """
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (install Debian's chromium, or set CHROMIUM)")
+    if not chromium_found():
+        missing(f"Chromium not found at {CHROMIUM} (install Debian's chromium, or set CHROMIUM)")
     from playwright.sync_api import sync_playwright
 
     previous = os.environ.get(ASYNC_UNSAFE)
@@ -92,6 +95,33 @@ def site(live_server, settings, transactional_db, monkeypatch) -> Site:
     faults.clear()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return Site(url=url, queued_invitations=queued)
+
+
+@dataclass
+class DeliveringSite:
+    url: str
+    inbox: Inbox
+    worker_log: Path
+
+
+@pytest.fixture
+def delivering_site(
+    site, monkeypatch, requires_postgres, redis_url, queue_name, producer, celery_processes, smtp
+) -> DeliveringSite:
+    """Opt-in instead of ``site``: what the page hands over goes to a real Celery worker on Redis,
+    which sends invitations to a real SMTP server on loopback and writes notes to the CSM sandbox."""
+    monkeypatch.setattr("sessions_app.services.emails.invitation_enqueue", HAND_TO_WORKER)
+    port = free_port()
+    inbox = smtp(port)
+    env = celery_env(
+        PUBLIC_BASE_URL=site.url, CELERY_BROKER_URL=redis_url, CELERY_TASK_DEFAULT_QUEUE=queue_name,
+        EMAIL_URL=f"smtp://127.0.0.1:{port}", EMAIL_TIMEOUT="5", DEFAULT_FROM_EMAIL="service-desk@example.test",
+    )  # fmt: skip
+    celery_processes.start(
+        "worker", "--pool=solo", "-l", "info", "-Q", queue_name, "-n", f"{queue_name}@%h",
+        "--without-gossip", "--without-mingle", env=env,
+    )  # fmt: skip
+    return DeliveringSite(url=site.url, inbox=inbox, worker_log=celery_processes.log)
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import json
 
 import pytest
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 
 from csm_teamviewer.error_responses import api_exception_handler, error_json, error_response, not_found
-from csm_teamviewer.errors import NotAuthenticated, ServiceUnavailable, TeamViewerRateLimited
+from csm_teamviewer.errors import Invalid, NotAuthenticated, ServiceUnavailable, TeamViewerRateLimited
 from tests.asserts import assert_error
 
 
@@ -53,3 +54,17 @@ def test_the_error_page_carries_the_errors_headers_too(rf, db):
 
 def test_not_authenticated_is_401():
     assert_error(error_json(NotAuthenticated("Signed out.")), status=401, code="not_authenticated")
+
+
+def test_an_error_that_echoes_a_lone_surrogate_is_still_written_out(rf, db):
+    """Whatever a message echoes (JSON's "\\ud800" reached it), the renderers can encode it."""
+    echoed = exceptions.ValidationError({"language": ["\ud800 is not a choice."], "\udfff": ["Unknown."]})
+    drf = api_exception_handler(echoed, {"request": None})
+    drf.accepted_renderer, drf.accepted_media_type = JSONRenderer(), "application/json"
+    drf.renderer_context = {}
+    page = error_response(rf.get("/incidents/INC-1/"), Invalid("\ud800"))
+
+    body = json.loads(drf.render().content.decode("utf-8"))
+    assert body["errors"] == {"language": ["\ufffd is not a choice."], "\ufffd": ["Unknown."]}
+    assert "\ufffd" in page.content.decode("utf-8")
+    assert_error(error_json(Invalid("\ud800")), status=400, code="invalid")

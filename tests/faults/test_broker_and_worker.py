@@ -32,6 +32,7 @@ from sessions_app.models import InvitationEmail, Session
 from sessions_app.services.emails import invitation_queue, invitations_redrive
 from tests.factories import AgentFactory, SessionFactory
 from tests.net import free_port
+from tests.prerequisites import missing
 from tests.workers import celery_env, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -72,7 +73,7 @@ class PrivateRedis:
 @pytest.fixture
 def private_redis(requires_postgres, tmp_path) -> Iterator[PrivateRedis]:
     if not shutil.which("redis-server"):
-        pytest.skip("needs the redis-server program (Debian's redis-server)")
+        missing("needs the redis-server program (Debian's redis-server)")
     server = PrivateRedis(tmp_path)
     server.start()
     yield server

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.prerequisites import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 PIP_AUDIT = Path(sys.executable).with_name("pip-audit")
 REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
@@ -78,7 +80,7 @@ def _audit() -> dict:
 
 def test_no_pinned_package_has_a_known_vulnerability():
     if not PIP_AUDIT.exists():
-        pytest.skip("pip-audit is not installed: scripts/setup --dev installs requirements-dev.txt")
+        missing("pip-audit is not installed: scripts/setup --dev installs requirements-dev.txt")
     dependencies = _audit()["dependencies"]
     audited = [dependency for dependency in dependencies if "skip_reason" not in dependency]
     if not audited:

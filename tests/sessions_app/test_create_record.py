@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from csm_teamviewer import outbox
 from csm_teamviewer.audit.models import AuditEvent
@@ -17,7 +16,8 @@ from sessions_app.services.emails import SEND_INVITATION_TASK
 from tests.factories import SessionFactory
 from tokens_app.teamviewer import RemoteSession
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the one statement is PostgreSQL's")
+# The one statement is PostgreSQL's.
+pytestmark = pytest.mark.usefixtures("requires_postgres")
 
 INVITATION = ("to", "language", "status", "attempts", "last_error", "requested_by_id", "sent_at")
 AUDIT = ("action", "actor_id", "incident_id", "session_code", "outcome", "detail", "via")

@@ -15,6 +15,7 @@ from redis import Redis
 from sessions_app.services.api_keys import api_key_create
 from sessions_app.throttles import AgentThrottle
 from tests.asserts import assert_page_error
+from tests.prerequisites import missing
 from tests.security.conftest import Browser
 from tests.sessions_app.conftest import API, client_for
 from tests.test_settings import _manage
@@ -124,7 +125,7 @@ def test_a_malformed_rate_stops_the_server_at_start_up_naming_the_variable(tmp_p
 def test_web_processes_sharing_redis_never_let_more_than_the_budget_through(settings, agent):
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
-        pytest.skip("needs Redis: run with TEST_REDIS_URL=redis://... (the test command does)")
+        missing("needs Redis: run with TEST_REDIS_URL=redis://... (the test command does)")
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -152,7 +153,7 @@ def test_on_redis_both_budgets_are_counted_and_expire_with_their_window(
 ):
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
-        pytest.skip("needs Redis: run with TEST_REDIS_URL=redis://... (the test command does)")
+        missing("needs Redis: run with TEST_REDIS_URL=redis://... (the test command does)")
     prefix = f"throttle-test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {

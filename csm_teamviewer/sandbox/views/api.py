@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from .. import oauth, sessions, validation
+from .. import calls, oauth, sessions, validation
 from ..models import Token
 from ..presenters import account_json, public_url, record_json, session_json, session_short_json
 from ..protocol import api_endpoint, bearer_token, json_body, no_content
 
 
 def _authenticated(request: HttpRequest) -> Token:
-    return oauth.token_authenticate(bearer_token(request))
+    token = oauth.token_authenticate(bearer_token(request))
+    calls.call_record(token=token, method=request.method or "GET", path=request.path)
+    return token
 
 
 @api_endpoint("GET")
@@ -53,11 +55,11 @@ def _session_create(request: HttpRequest, token: Token) -> JsonResponse:
 
 @api_endpoint("GET", "PUT")
 def session_detail(request: HttpRequest, code: str) -> HttpResponse:
-    _authenticated(request)
+    token = _authenticated(request)
     if request.method == "PUT":
-        sessions.session_update(code=code, data=json_body(request))
+        sessions.session_update(code=code, token=token, data=json_body(request))
         return no_content()
-    return JsonResponse(session_json(sessions.session_get(code=code)))
+    return JsonResponse(session_json(sessions.session_get(code=code, token=token)))
 
 
 @api_endpoint("GET")
