@@ -38,6 +38,7 @@ LOGIN_FLOW = "q3Vx8kPz0bN4mT7wYc2LrA9sJd6HfE1u"
 INCIDENT_ID = "102522"
 _LICENCE = TeamViewerLicenseLimit("Your license does not allow more sessions.")
 Example = dict[str, Any]
+_LINK = "https://start.teamviewer.com/s12-345-678"  # the example session's supporter link
 
 
 def _base() -> str:
@@ -52,7 +53,7 @@ def session_example(**changes: Any) -> dict[str, Any]:
         "code": code,
         "state": "open",
         "end_customer_link": f"https://get.teamviewer.com/{code}",
-        "supporter_link": f"https://start.teamviewer.com/{code}",
+        "supporter_link": _LINK,
         "requester_name": "Hanako Yamada",
         "requester_email": "hanako.yamada@example.com",
         "description": "Printer driver will not install",
@@ -151,10 +152,7 @@ def success_examples(operation_id: str, status: int) -> dict[str, Example]:
         ("sessions_join", 200): {
             "link": {
                 "summary": "The supporter links: the TeamViewer app's, and the web client's where TeamViewer gave one",
-                "value": {
-                    "supporter_link": session_example()["supporter_link"],
-                    "webclient_supporter_link": f"{session_example()['supporter_link']}?client=web",
-                },
+                "value": {"supporter_link": _LINK, "webclient_supporter_link": f"{_LINK}?client=web"},
             }
         },
         ("sessions_close", 200): {"closed": {"summary": "Closed", "value": _closed_session()}},

@@ -25,3 +25,8 @@ def catch_hand_overs(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
 def catch_invitations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The invitation outbox rows handed to a worker from now on, in order."""
     return catch_hand_overs(monkeypatch).setdefault(SEND_INVITATION_TASK, [])
+
+
+def let_hand_overs_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Undo ``catch_hand_overs`` for the rest of the test: rows reach the real broker again."""
+    monkeypatch.delattr(outbox.current_app, "send_task", raising=False)

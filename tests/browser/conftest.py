@@ -16,9 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from csm_teamviewer.sandbox import faults
-from sessions_app.services.emails import invitation_enqueue as HAND_TO_WORKER
 from sessions_app.services.launch import launch_link_create
-from tests.handed_over import catch_invitations
+from tests.handed_over import catch_invitations, let_hand_overs_through
 from tests.net import free_port
 from tests.prerequisites import CHROMIUM, chromium_found, missing
 from tests.smtp import Inbox
@@ -110,7 +109,7 @@ def delivering_site(
 ) -> DeliveringSite:
     """Opt-in instead of ``site``: what the page hands over goes to a real Celery worker on Redis,
     which sends invitations to a real SMTP server on loopback and writes notes to the CSM sandbox."""
-    monkeypatch.setattr("sessions_app.services.emails.invitation_enqueue", HAND_TO_WORKER)
+    let_hand_overs_through(monkeypatch)  # undo ``site``'s catch: publish for real
     port = free_port()
     inbox = smtp(port)
     env = celery_env(
