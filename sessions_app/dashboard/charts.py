@@ -112,7 +112,7 @@ def _wait_chart(period: Period) -> Chart:
 
 def _errors(period: Period) -> list[figures.Ranked]:
     return [
-        figures.Ranked(label=f"{ERROR_LABELS.get(row.label, row.label)} ({row.label})", count=row.count)
+        figures.Ranked(label=str(ERROR_LABELS.get(row.label, row.label)), count=row.count, key=row.label)
         for row in figures.teamviewer_errors(period)
     ]
 
@@ -121,12 +121,13 @@ def _ranked_chart(
     chart_id: str, title: str, head: tuple[str, str], ranked: list[figures.Ranked], *,
     colour: str = BAR_COLOUR, keep_empty: bool = False,
 ) -> Chart:  # fmt: skip
+    if not keep_empty and not any(row.count for row in ranked):
+        ranked = []
     bars = [Bar(label=row.label, value=row.count) for row in ranked]
-    if not keep_empty and not any(bar.value for bar in bars):
-        bars = []
     desc = "; ".join(f"{bar.label}: {bar.value}" for bar in bars) or _("None in this period.")
     svg = bars_svg(chart_id=chart_id, title=title, desc=desc, bars=bars, colour=colour, empty=_("None in this period."))
-    return Chart(id=chart_id, title=title, svg=svg, head=list(head), rows=[[bar.label, bar.value] for bar in bars])
+    rows: list[list[str | int]] = [[f"{row.label} ({row.key})" if row.key else row.label, row.count] for row in ranked]
+    return Chart(id=chart_id, title=title, svg=svg, head=list(head), rows=rows)
 
 
 def _day(day: date) -> str:

@@ -48,6 +48,8 @@ DailyCounts = dict[date, dict[str, int]]
 class Ranked:
     label: str
     count: int
+    # What the label stands for when it is not the label itself (an error's code).
+    key: str = ""
 
 
 def _created_in(period: Period) -> QuerySet[Session]:

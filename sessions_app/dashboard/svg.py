@@ -8,6 +8,7 @@ in already translated; everything put into the markup is escaped here.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.html import format_html
@@ -19,7 +20,8 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
 BAR_ROW = 26
 BAR_LABEL_WIDTH = 200
 MAX_X_LABELS = 10
-MAX_LABEL_CHARS = 28
+# What fits left of the bars at 11px: ASCII counts one, a wide (CJK) character two.
+MAX_LABEL_WIDTH = 32
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,18 @@ def columns_svg(*, chart_id: str, title: str, desc: str, x_labels: list[str], se
     return mark_safe("".join(parts))  # noqa: S308 - every piece was escaped by format_html
 
 
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
 def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL_CHARS else f"{label[: MAX_LABEL_CHARS - 1]}…"
+    """The label, cut with an ellipsis where it would run out of the chart on the left."""
+    used = 0
+    for index, char in enumerate(label):
+        used += _width(char)
+        if used > MAX_LABEL_WIDTH - 1 and index < len(label) - 1:
+            return f"{label[:index]}…"
+    return label
 
 
 def bars_svg(*, chart_id: str, title: str, desc: str, bars: list[Bar], colour: str, empty: str) -> SafeString:

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from sessions_app.dashboard import figures
 from sessions_app.dashboard.charts import dashboard_charts
 from sessions_app.dashboard.period import period_from
+from sessions_app.dashboard.svg import _short
 from tests.factories import AgentFactory
 
 from .dashboard_data import seed_dashboard
@@ -148,6 +149,12 @@ def test_each_chart_is_svg_with_a_title_a_description_and_a_table(admin_client):
         assert f'<table id="{chart_id}-table">' in html
     assert "<script" not in html.split('id="content-main"')[1]
     assert " style=" not in html.split('id="content-main"')[1]
+
+
+def test_long_labels_are_cut_to_fit_left_of_the_bars_wide_characters_counting_double():
+    assert _short("INC-1001") == "INC-1001"
+    assert _short("x" * 40) == "x" * 31 + "…"
+    assert _short("日" * 20) == "日" * 15 + "…"
 
 
 def test_labels_are_escaped_in_the_drawing(admin_client, agent):
