@@ -11,7 +11,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from csm_teamviewer.errors import ServiceError
 from csm_teamviewer.read_only_admin import ReadOnlyAdmin
 from csm_teamviewer.signed_in import StaffRequest
 
+from .dashboard.view import dashboard_view
 from .invitation_placeholders import PLACEHOLDER_NAMES
 from .models import ApiKey, InvitationEmail, InvitationTemplate, Session, SessionConnection
 from .services.api_keys import api_key_create, api_key_revoke
@@ -99,6 +101,13 @@ class SessionAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     inlines = (SessionConnectionInline, InvitationEmailInline)
     actions = ("close_sessions", "resend_invitations")
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.dashboard)
+        return [path("dashboard/", view, name="sessions_app_dashboard"), *super().get_urls()]
+
+    def dashboard(self, request: StaffRequest) -> HttpResponse:
+        return dashboard_view(request, admin_site=self.admin_site)
 
     def has_operate_permission(self, request: HttpRequest) -> bool:
         # Closing and resending change sessions: the change permission, though no form changes them.

@@ -113,6 +113,8 @@ class Session(models.Model):
             models.Index(fields=["incident_id", "-created_at"]),
             models.Index(fields=["state", "valid_until"]),
             models.Index(fields=["code"]),
+            # The dashboard counts sessions by the day they were created.
+            models.Index(fields=["created_at"], name="session_created_at"),
             models.Index(
                 fields=["connections_due_at"],
                 condition=Q(connections_due_at__isnull=False),
@@ -221,7 +223,11 @@ class InvitationEmail(models.Model):
         verbose_name = _("invitation email")
         verbose_name_plural = _("invitation emails (outbox)")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # The dashboard counts invitations by the day they were asked for.
+            models.Index(fields=["created_at"], name="invitation_created_at"),
+        ]
 
     def __str__(self) -> str:
         return f"Invitation to {self.to} ({self.status})"

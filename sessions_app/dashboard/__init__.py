@@ -1,0 +1,1 @@
+"""The admin's dashboard: how remote support was used over a chosen period, as server-drawn charts."""
