@@ -13,12 +13,12 @@ counts it down, and answers with it instead of, or after, its real result.
 """
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import F, Q
 from django.utils import timezone
+
+from csm_teamviewer.fault_injection import fault_fields, fault_take
 
 from .models import Fault, Token
 
@@ -41,17 +41,9 @@ def inject(
     or a gateway page for 502-504). ``status=None`` only delays. ``after``: do the work (a save is
     made), then delay, then answer: past the client's timeout, the save is made but unanswered.
     """
-    content_type = "application/json"
-    if isinstance(body, str):
-        text, content_type = body, "text/html; charset=utf-8"
-    else:
-        text = json.dumps(body) if body is not None else ""
     return Fault.objects.create(
-        method=method.upper(),
-        path_prefix=path_prefix.strip().lstrip("/").lower(),
+        **fault_fields(method=method, path_prefix=path_prefix, body=body),
         status=status,
-        body=text,
-        content_type=content_type,
         remaining=times,
         delay_seconds=delay,
         delay_after=after,
@@ -83,15 +75,4 @@ def login_count() -> int:
 
 def take(*, method: str, path: str) -> Fault | None:
     """The fault to answer this call with, counted down; ``None`` when none matches."""
-    path = path.strip().lstrip("/").lower()
-    for fault in Fault.objects.filter(Q(remaining__isnull=True) | Q(remaining__gt=0)):
-        if fault.method not in ("*", method.upper()) or not path.startswith(fault.path_prefix):
-            continue
-        if fault.remaining is None or _count_down(fault):
-            return fault
-    return None
-
-
-def _count_down(fault: Fault) -> bool:
-    # A conditional update, so that two processes never both spend the last one.
-    return bool(Fault.objects.filter(pk=fault.pk, remaining__gt=0).update(remaining=F("remaining") - 1))
+    return fault_take(Fault, method=method, path=path)

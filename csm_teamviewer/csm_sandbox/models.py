@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from csm_teamviewer.fault_injection import FaultBase
+
 
 class Token(models.Model):
     """An access token and the refresh token issued with it (by a login or a refresh)."""
@@ -63,24 +65,6 @@ class Journal(models.Model):
         return self.rec_id
 
 
-class Fault(models.Model):
-    """A failure to answer with instead of the real result (see ``faults.inject``)."""
-
-    method = models.CharField(max_length=10, default="*")
-    path_prefix = models.CharField(max_length=200, blank=True, default="")
-    # Null: only delay, then answer normally.
-    status = models.PositiveSmallIntegerField(null=True, blank=True)
-    body = models.TextField(blank=True, default="")
-    content_type = models.CharField(max_length=100, default="application/json")
-    # Null: until cleared.
-    remaining = models.PositiveIntegerField(null=True, blank=True)
-    delay_seconds = models.FloatField(default=0.0)
+class Fault(FaultBase):
     # Delay after carrying the request out (a save that is made, then answered too late).
     delay_after = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path_prefix or '*'} -> {self.status or 'delay'}"

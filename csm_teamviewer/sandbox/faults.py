@@ -12,12 +12,12 @@ first, counts it down, and answers with it instead of its real result.
 """
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import F, Q
 from django.utils import timezone
+
+from csm_teamviewer.fault_injection import fault_fields, fault_take
 
 from .models import Fault, Token
 
@@ -39,17 +39,9 @@ def inject(
     (sent as JSON), a string (sent as HTML, like a gateway's error page) or ``None`` (the
     error TeamViewer gives for that status). ``status=None`` only delays.
     """
-    content_type = "application/json"
-    if isinstance(body, str):
-        text, content_type = body, "text/html; charset=utf-8"
-    else:
-        text = json.dumps(body) if body is not None else ""
     return Fault.objects.create(
-        method=method.upper(),
-        path_prefix=_normalize(path_prefix),
+        **fault_fields(method=method, path_prefix=path_prefix, body=body),
         status=status,
-        body=text,
-        content_type=content_type,
         retry_after=retry_after,
         remaining=times,
         delay_seconds=delay,
@@ -74,20 +66,4 @@ def revoke_all_tokens() -> int:
 
 def take(*, method: str, path: str) -> Fault | None:
     """The fault to answer this call with, counted down; ``None`` when none matches."""
-    path = _normalize(path)
-    live = Fault.objects.filter(Q(remaining__isnull=True) | Q(remaining__gt=0))
-    for fault in live:
-        if fault.method not in ("*", method.upper()) or not path.startswith(fault.path_prefix):
-            continue
-        if fault.remaining is None or _count_down(fault):
-            return fault
-    return None
-
-
-def _count_down(fault: Fault) -> bool:
-    # A conditional update, so that two processes never both spend the last one.
-    return bool(Fault.objects.filter(pk=fault.pk, remaining__gt=0).update(remaining=F("remaining") - 1))
-
-
-def _normalize(path: str) -> str:
-    return path.strip().lstrip("/").lower()
+    return fault_take(Fault, method=method, path=path)

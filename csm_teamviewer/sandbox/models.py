@@ -10,6 +10,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from csm_teamviewer.fault_injection import FaultBase
+
 
 class AuthorizationCode(models.Model):
     """One grant from the login page: single use, short-lived, bound to its request."""
@@ -119,26 +121,8 @@ class ConnectionRecord(models.Model):
         return str(self.report_id)
 
 
-class Fault(models.Model):
-    """A failure to answer with instead of the real result (see ``faults.inject``)."""
-
-    method = models.CharField(max_length=10, default="*")
-    path_prefix = models.CharField(max_length=200, blank=True, default="")
-    # Null: only delay, then answer normally.
-    status = models.PositiveSmallIntegerField(null=True, blank=True)
-    body = models.TextField(blank=True, default="")
-    content_type = models.CharField(max_length=100, default="application/json")
+class Fault(FaultBase):
     retry_after = models.PositiveIntegerField(null=True, blank=True)
-    # Null: until cleared.
-    remaining = models.PositiveIntegerField(null=True, blank=True)
-    delay_seconds = models.FloatField(default=0.0)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path_prefix or '*'} -> {self.status or 'delay'}"
 
 
 class ApiCall(models.Model):
