@@ -9,15 +9,14 @@ retried here (nothing was sent); a POST that may have reached CSM never is.
 
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from csm_teamviewer.pooled_http import ThreadPooledSessions
 
 from .errors import (
     CsmConfigurationError,
@@ -47,6 +46,11 @@ class CsmAccount:
     auth_mode: str = "Internal"
 
 
+# Only failures to connect are retried: nothing reached CSM. A read is not retried, so a save
+# that timed out is reported as uncertain instead of being sent twice.
+RETRY = Retry(total=2, connect=2, read=0, status=0, other=0, backoff_factor=0.2, raise_on_status=False)
+
+
 def segment(value: str) -> str:
     """One path segment, escaped (a public ID may hold any character)."""
     return quote(value, safe="")
@@ -59,21 +63,17 @@ class CsmHttp:
         self.account = account
         self.api_url = account.api_url.rstrip("/")
         self.timeout = timeout
-        self._local = threading.local()
+        self._sessions = ThreadPooledSessions(self.api_url, retry=RETRY, pool_maxsize=16)
 
     def __repr__(self) -> str:
         return f"CsmHttp(api_url={self.api_url!r}, username={self.account.username!r})"
 
     @property
     def session(self) -> requests.Session:
-        # requests does not promise a Session is thread-safe: one per thread, each pooled.
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = _pooled_session(self.api_url)
-        return session
+        return self._sessions.get()
 
     def close(self) -> None:
-        self.session.close()
+        self._sessions.close()
 
     def password_grant(self) -> dict[str, Any]:
         """Log in as the integration account (each login takes a CSM licence)."""
@@ -150,21 +150,6 @@ class CsmHttp:
             raise CsmUnavailable("CSM could not be reached.", uncertain=_maybe_sent(exc)) from None
         except requests.RequestException:
             raise CsmUnavailable("CSM could not be reached.") from None
-
-
-def _pooled_session(api_url: str) -> requests.Session:
-    http = requests.Session()
-    # Read the environment (proxy, CA bundle) once, not on every call.
-    http.trust_env = False
-    http.proxies = requests.utils.get_environ_proxies(api_url)
-    http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    # Only failures to connect are retried: nothing reached CSM. A read is not retried, so a
-    # save that timed out is reported as uncertain instead of being sent twice.
-    retry = Retry(total=2, connect=2, read=0, status=0, other=0, backoff_factor=0.2, raise_on_status=False)
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
-    http.mount("http://", adapter)
-    http.mount("https://", adapter)
-    return http
 
 
 def _maybe_sent(exc: requests.ConnectionError) -> bool:

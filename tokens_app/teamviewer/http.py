@@ -8,8 +8,6 @@ or as a 400 ``invalid_token``). Only what is safe to repeat is retried.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -20,7 +18,6 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from csm_teamviewer.errors import (
@@ -32,12 +29,26 @@ from csm_teamviewer.errors import (
     TeamViewerRejected,
     TeamViewerUnavailable,
 )
+from csm_teamviewer.pooled_http import ThreadPooledSessions
 
 from .observed import observed, operation_of
 
 TokenCall = Callable[[OAuth2Session], dict[str, Any]]
 # Errors that mean the access token itself is no good (API notes §5; some arrive as 400).
 TOKEN_ERRORS = {"invalid_token", "token_expired"}
+# Bounded retry of what is safe to repeat: connection failures, and gateway errors on reads and
+# on PUT (closing twice is harmless). A POST is never retried here.
+RETRY = Retry(
+    total=2,
+    connect=2,
+    read=0,
+    status=2,
+    status_forcelist=(502, 503, 504),
+    allowed_methods=frozenset({"GET", "PUT"}),
+    backoff_factor=0.2,
+    raise_on_status=False,
+    respect_retry_after_header=False,
+)
 
 
 class TeamViewerHttp:
@@ -58,23 +69,17 @@ class TeamViewerHttp:
         self._client_secret = client_secret
         self.redirect_uri = redirect_uri
         self.timeout = timeout
-        self._local = threading.local()
+        self._sessions = ThreadPooledSessions(self.api_url, retry=RETRY, pool_maxsize=32)
 
     def __repr__(self) -> str:
         return f"TeamViewerHttp(api_url={self.api_url!r}, client_id={self.client_id!r})"
 
     @property
     def session(self) -> requests.Session:
-        """This thread's pooled session: the cleanup's threads call through objects made on the
-        thread that started it, and requests does not promise a Session is thread-safe."""
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = _pooled_session(self.api_url)
-        return session
+        return self._sessions.get()
 
     def close(self) -> None:
-        """Close this thread's pooled connections."""
-        self.session.close()
+        self._sessions.close()
 
     def request(
         self,
@@ -205,32 +210,6 @@ def json_of(response: requests.Response) -> dict[str, Any]:
             _("TeamViewer answered with something that is not its JSON."), status_code=502
         )
     return body
-
-
-def _pooled_session(api_url: str) -> requests.Session:
-    http = requests.Session()
-    # The environment (proxy, CA bundle) is read once here instead of on every call: with
-    # trust_env, requests scans it and looks for .netrc files per request, a third of a call's CPU.
-    http.trust_env = False
-    http.proxies = requests.utils.get_environ_proxies(api_url)
-    http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    # Bounded retry of what is safe to repeat: connection failures, and gateway errors on
-    # reads and on PUT (closing twice is harmless). A POST is never retried here.
-    retry = Retry(
-        total=2,
-        connect=2,
-        read=0,
-        status=2,
-        status_forcelist=(502, 503, 504),
-        allowed_methods=frozenset({"GET", "PUT"}),
-        backoff_factor=0.2,
-        raise_on_status=False,
-        respect_retry_after_header=False,
-    )
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=32)
-    http.mount("http://", adapter)
-    http.mount("https://", adapter)
-    return http
 
 
 def _too_slow() -> TeamViewerUnavailable:
