@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.leases import lease_free
+from csm_teamviewer.row_sql import alone, insert_select, mark_written, table
 
-from .row_sql import alone, insert_select, mark_written, table
 from .task_queue import connections_fetch_on_commit
 
 if TYPE_CHECKING:

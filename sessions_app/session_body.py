@@ -20,10 +20,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from csm_teamviewer.crypto import EncryptedTextField
+from csm_teamviewer.row_sql import table
 from journal_app.selectors import journal_state, journal_state_column, journal_state_of
 
 from .models import Session, connections_status
-from .row_sql import table
 from .selectors import session_connections
 
 # What a body reads, besides the agent's login and the supporter link.

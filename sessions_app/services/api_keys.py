@@ -16,6 +16,7 @@ from django.utils import timezone
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.authentication import username_column
+from csm_teamviewer.row_sql import row_instance, select_columns
 
 from ..models import ApiKey
 
@@ -61,36 +62,38 @@ def api_key_with_agent(*, key: str, login: str | None) -> tuple[ApiKey, User | N
         return None
     digest = _digest(key)
     row = _key_and_user(digest, login)
-    if row is None or not hmac.compare_digest(row.api_key_digest, digest):
+    if row is None or not hmac.compare_digest(row[3], digest):
         return None
-    fields = ["id", "name", "prefix", "digest"]
-    values = [row.api_key_id, row.api_key_name, row.api_key_prefix, row.api_key_digest]
     # The other fields are left deferred: read from the database if anything asks for them.
-    api_key = ApiKey.from_db(connection.alias, fields, values)
-    if row.api_key_idle:
+    api_key = ApiKey.from_db(connection.alias, ["id", "name", "prefix", "digest"], row[:4])
+    if row[4]:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
-    return api_key, (row if row.pk is not None else None)
+    user_values = row[5:]
+    return api_key, (row_instance(get_user_model(), user_values) if user_values[0] is not None else None)
 
 
-def _key_and_user(digest: str, login: str | None) -> Any:
-    """The user row (all NULL when there is no such user) with the key's columns as attributes.
+def _key_and_user(digest: str, login: str | None) -> tuple[Any, ...] | None:
+    """The key's id, name, prefix, digest and whether its last use is old enough to write down,
+    then the user's columns (all NULL when there is no such user).
 
     A written-out statement: the ORM cannot join two unrelated tables, and compiling its query
-    costs more CPU than the database takes to answer.
+    (or resolving a raw query's columns) costs more CPU than the database takes to answer.
     """
     User = get_user_model()
     quote = connection.ops.quote_name
     username = quote(username_column())
     sql = (
-        "SELECT u.*, k.id AS api_key_id, k.name AS api_key_name, k.prefix AS api_key_prefix,"  # noqa: S608 - every value is a parameter
-        " k.digest AS api_key_digest, (k.last_used_at IS NULL OR k.last_used_at < %s) AS api_key_idle"
+        "SELECT k.id, k.name, k.prefix, k.digest, (k.last_used_at IS NULL OR k.last_used_at < %s),"  # noqa: S608 - every value is a parameter
+        f" {select_columns(User, 'u')}"
         f" FROM {quote(ApiKey._meta.db_table)} k"
         f" LEFT JOIN {quote(User._meta.db_table)} u ON u.{username} = %s"
         " WHERE k.digest = %s AND k.revoked_at IS NULL"
     )
     # Writing last_used_at on every call would make each one a write: once a minute is enough.
     touch_before = connection.ops.adapt_datetimefield_value(timezone.now() - LAST_USED_RESOLUTION)
-    return next(iter(User.objects.raw(sql, [touch_before, login, digest])), None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [touch_before, login, digest])
+        return cursor.fetchone()
 
 
 def api_key_revoke(*, api_key: ApiKey, actor: User | None = None, via: str = "admin") -> None:

@@ -20,11 +20,11 @@ from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_event, audit_record
 from csm_teamviewer.observability.metrics import sessions_created
 from csm_teamviewer.outbox import outbox_hand_over_on_commit
+from csm_teamviewer.row_sql import alone, assignments, insert_select, mark_written, table
 from journal_app.services import journal_hand_over
 
 from ..lifecycle import TRANSITIONS, session_mark_open, session_open_changes
 from ..models import Session
-from ..row_sql import alone, assignments, insert_select, mark_written, table
 from .emails import invitation_hand_over, invitation_outbox_row, invitation_queue
 from .journal import journal_created, journal_created_row
 

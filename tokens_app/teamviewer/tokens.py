@@ -23,6 +23,7 @@ from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired, TeamViewerUnavailable
 from csm_teamviewer.observability.metrics import token_refresh_failures, token_refreshes
+from csm_teamviewer.row_sql import row_instance, select_columns
 
 from ..models import TeamViewerToken
 from .app import teamviewer_app
@@ -89,10 +90,13 @@ def access_token_for(*, agent: User, refused: str | None = None) -> str:
 
 def _token_of(agent: User) -> TeamViewerToken | None:
     # Every TeamViewer call reads this row: a written-out statement costs less CPU than
-    # compiling the ORM's query (the fields are still read, and decrypted, by the model).
+    # compiling the ORM's query (the fields are still converted, and decrypted, by the model's).
     table = connection.ops.quote_name(TeamViewerToken._meta.db_table)
-    sql = f"SELECT * FROM {table} WHERE agent_id = %s"  # noqa: S608 - the value is a parameter
-    return next(iter(TeamViewerToken.objects.raw(sql, [agent.pk])), None)
+    sql = f"SELECT {select_columns(TeamViewerToken, 't')} FROM {table} t WHERE t.agent_id = %s"  # noqa: S608 - the value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [agent.pk])
+        row = cursor.fetchone()
+    return None if row is None else row_instance(TeamViewerToken, row)
 
 
 def _refresh_lease() -> timedelta:

@@ -1,4 +1,4 @@
-"""SQL written out for one model row, for the statements of a create (its costliest path).
+"""SQL written out for model rows, for the statements every create and API call makes.
 
 The ORM builds and compiles each query anew, which costs more CPU than the database takes to run
 it, and it cannot join an INSERT to a condition or to another write. The values here are still
@@ -9,14 +9,24 @@ prepared by the model's fields, as the ORM's own INSERT and UPDATE prepare them 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+M = TypeVar("M", bound=models.Model)
 
 
 def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def _wrapper() -> BaseDatabaseWrapper:
+    # The default connection itself: each use of the ``connection`` proxy looks it up again,
+    # and preparing a row's values uses it several times per field.
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def _column(field: models.Field) -> str:
@@ -28,7 +38,8 @@ def assignments(model: type[models.Model], changes: dict[str, Any]) -> tuple[str
     """``col = %s, ...`` for an UPDATE of ``changes`` (field name -> value), and its parameters."""
     fields = [cast(models.Field, model._meta.get_field(name)) for name in changes]
     sql = ", ".join(f"{_column(field)} = %s" for field in fields)
-    return sql, [field.get_db_prep_save(changes[field.name], connection) for field in fields]
+    wrapper = _wrapper()
+    return sql, [field.get_db_prep_save(changes[field.name], wrapper) for field in fields]
 
 
 def insert_select(row: models.Model, tail: str = "") -> tuple[str, list[Any]]:
@@ -38,13 +49,14 @@ def insert_select(row: models.Model, tail: str = "") -> tuple[str, list[Any]]:
     database fills (an auto id) is left out; each value is cast to its column's type, which a
     SELECT list does not infer.
     """
-    head, fields = _insert_head(type(row), connection.alias)
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    wrapper = _wrapper()
+    head, fields = _insert_head(type(row), wrapper.vendor)
+    values = [field.get_db_prep_save(field.pre_save(row, True), wrapper) for field in fields]
     return f"{head} {tail}", values
 
 
 @functools.cache
-def _insert_head(model: type[models.Model], alias: str) -> tuple[str, list[models.Field]]:
+def _insert_head(model: type[models.Model], _vendor: str) -> tuple[str, list[models.Field]]:
     """``INSERT INTO t (cols) SELECT %s::type, ...`` and its fields: the same for every row of a
     model, and costlier to build than the values (a create builds three), so built once."""
     fields = [field for field in model._meta.concrete_fields if not field.db_returning]
@@ -70,3 +82,38 @@ def _cast_type(field: models.Field) -> str:
     if isinstance(field, models.CharField):
         return connection.ops.cast_char_field_without_max_length
     return field.cast_db_type(connection) or "text"
+
+
+def select_columns(model: type[models.Model], table_alias: str) -> str:
+    """``alias."col", ...`` for every concrete field of ``model``: a SELECT list ``row_instance``
+    reads back (the ORM's raw queries resolve the same columns by name on every call)."""
+    return _select_columns(model, table_alias, connection.vendor)
+
+
+@functools.cache
+def _select_columns(model: type[models.Model], table_alias: str, _vendor: str) -> str:
+    return ", ".join(f"{table_alias}.{_column(field)}" for field in model._meta.concrete_fields)
+
+
+def row_instance(model: type[M], values: Sequence[Any]) -> M:
+    """The ``model`` instance of a row read with ``select_columns``, each value converted as the
+    ORM converts it (dates on SQLite, decryption)."""
+    wrapper = _wrapper()
+    attnames, converters = _converters(model, wrapper)
+    converted = list(values)
+    for index, column, convert in converters:
+        converted[index] = convert(converted[index], column, wrapper)
+    return model.from_db(DEFAULT_DB_ALIAS, attnames, converted)
+
+
+# Per connection: a backend's converters are methods of that connection's operations.
+@functools.lru_cache(maxsize=64)
+def _converters(model: type[models.Model], wrapper: BaseDatabaseWrapper) -> tuple[list[str], list[tuple]]:
+    """The model's field names and, for each value that needs one, its converters in order."""
+    fields = list(model._meta.concrete_fields)
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.cached_col
+        for convert in (*wrapper.ops.get_db_converters(column), *column.get_db_converters(wrapper)):
+            converters.append((index, column, convert))
+    return [field.attname for field in fields], converters
