@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -17,6 +17,8 @@ from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.authentication import username_column
 from csm_teamviewer.row_sql import row_instance, select_columns
+from tokens_app.models import TeamViewerToken
+from tokens_app.teamviewer.tokens import token_columns, token_prefetched
 
 from ..models import ApiKey
 
@@ -68,13 +70,19 @@ def api_key_with_agent(*, key: str, login: str | None) -> tuple[ApiKey, User | N
     api_key = ApiKey.from_db(connection.alias, ["id", "name", "prefix", "digest"], row[:4])
     if row[4]:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
-    user_values = row[5:]
-    return api_key, (row_instance(get_user_model(), user_values) if user_values[0] is not None else None)
+    user_columns = len(get_user_model()._meta.concrete_fields)
+    user_values, token_values = row[5 : 5 + user_columns], row[5 + user_columns :]
+    if user_values[0] is None:
+        return api_key, None
+    agent = row_instance(get_user_model(), user_values)
+    token_prefetched(agent, token_values)
+    return api_key, agent
 
 
 def _key_and_user(digest: str, login: str | None) -> tuple[Any, ...] | None:
     """The key's id, name, prefix, digest and whether its last use is old enough to write down,
-    then the user's columns (all NULL when there is no such user).
+    then the user's columns (all NULL when there is no such user), then the user's TeamViewer
+    token's (all NULL when there is none): most calls go on to TeamViewer for the agent.
 
     A written-out statement: the ORM cannot join two unrelated tables, and compiling its query
     (or resolving a raw query's columns) costs more CPU than the database takes to answer.
@@ -84,9 +92,10 @@ def _key_and_user(digest: str, login: str | None) -> tuple[Any, ...] | None:
     username = quote(username_column())
     sql = (
         "SELECT k.id, k.name, k.prefix, k.digest, (k.last_used_at IS NULL OR k.last_used_at < %s),"  # noqa: S608 - every value is a parameter
-        f" {select_columns(User, 'u')}"
+        f" {select_columns(User, 'u')}, {token_columns('t')}"
         f" FROM {quote(ApiKey._meta.db_table)} k"
         f" LEFT JOIN {quote(User._meta.db_table)} u ON u.{username} = %s"
+        f" LEFT JOIN {quote(TeamViewerToken._meta.db_table)} t ON t.agent_id = u.{quote(cast(str, User._meta.pk.column))}"
         " WHERE k.digest = %s AND k.revoked_at IS NULL"
     )
     # Writing last_used_at on every call would make each one a write: once a minute is enough.

@@ -283,3 +283,16 @@ def test_a_teamviewer_answer_too_long_to_store_is_502_and_leaves_no_session(api,
     response = api.post(URL, BODY, format="json")
     assert_error(response, status=502, code="teamviewer_unavailable")
     assert not Session.objects.visible().exists()
+
+
+@pytest.mark.postgres
+def test_a_create_takes_three_statements_its_token_read_with_the_key_and_the_agent(
+    requires_postgres, transactional_db, api, tv, tv_token, django_assert_num_queries
+):
+    tv.post(TV_SESSIONS, json=tv_session_body())
+    api.get(f"{API}/me/teamviewer/")  # the key's last-used time is written once a minute
+    # In autocommit, as in production: the key with its agent and the agent's token; the
+    # reservation; the record.
+    with django_assert_num_queries(3):
+        assert api.post(URL, {**BODY, "send_email": False}, format="json").status_code == 201
+    assert tv.calls[-1].request.headers["Authorization"] == "Bearer tv-access-agent.smith"

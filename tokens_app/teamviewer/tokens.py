@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -88,9 +90,32 @@ def access_token_for(*, agent: User, refused: str | None = None) -> str:
         time.sleep(REFRESH_POLL_SECONDS)
 
 
+def token_columns(table_alias: str) -> str:
+    """The token's columns for a statement that reads an agent's row and joins the token beside
+    it (``LEFT JOIN`` on ``agent_id``), so that the agent's next TeamViewer call need not read it."""
+    return select_columns(TeamViewerToken, table_alias)
+
+
+def token_prefetched(agent: User, values: Sequence[Any]) -> None:
+    """Keep the token read with ``token_columns`` (all NULL: the agent has none) on the agent for
+    its next TeamViewer call."""
+    agent.__dict__[_PREFETCHED] = None if values[0] is None else row_instance(TeamViewerToken, values)
+
+
+# Not Django's cache of the one-to-one, which keeps whatever token object was last attached
+# to the agent in memory: this one holds only a read made for the coming call.
+_PREFETCHED = "_teamviewer_token_prefetched"
+_NOT_READ = object()
+
+
 def _token_of(agent: User) -> TeamViewerToken | None:
-    # Every TeamViewer call reads this row: a written-out statement costs less CPU than
-    # compiling the ORM's query (the fields are still converted, and decrypted, by the model's).
+    """The agent's token: the one read with the agent, once; else (a second read, after waiting
+    on another's refresh or a refusal, wants what is there now) from the database."""
+    prefetched = agent.__dict__.pop(_PREFETCHED, _NOT_READ)
+    if prefetched is not _NOT_READ:
+        return cast(TeamViewerToken | None, prefetched)
+    # A written-out statement costs less CPU than compiling the ORM's query (the fields are
+    # still converted, and decrypted, by the model's).
     table = connection.ops.quote_name(TeamViewerToken._meta.db_table)
     sql = f"SELECT {select_columns(TeamViewerToken, 't')} FROM {table} t WHERE t.agent_id = %s"  # noqa: S608 - the value is a parameter
     with connection.cursor() as cursor:
