@@ -36,10 +36,15 @@ def _column(field: models.Field) -> str:
 
 def assignments(model: type[models.Model], changes: dict[str, Any]) -> tuple[str, list[Any]]:
     """``col = %s, ...`` for an UPDATE of ``changes`` (field name -> value), and its parameters."""
-    fields = [cast(models.Field, model._meta.get_field(name)) for name in changes]
-    sql = ", ".join(f"{_column(field)} = %s" for field in fields)
     wrapper = _wrapper()
+    sql, fields = _assignments(model, tuple(changes), wrapper.vendor)
     return sql, [field.get_db_prep_save(changes[field.name], wrapper) for field in fields]
+
+
+@functools.cache
+def _assignments(model: type[models.Model], names: tuple[str, ...], _vendor: str) -> tuple[str, list[models.Field]]:
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in names]
+    return ", ".join(f"{_column(field)} = %s" for field in fields), fields
 
 
 def insert_select(row: models.Model, tail: str = "") -> tuple[str, list[Any]]:
