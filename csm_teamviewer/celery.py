@@ -18,6 +18,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csm_teamviewer.settings")
 app = Celery("csm_teamviewer")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# With OUTBOX_NOTIFY, the worker hears the rows the web hands over by NOTIFY (named, so that
+# the web's processes never import the listener).
+app.steps["worker"].add("csm_teamviewer.outbox_listener:OutboxListenerStep")
 
 
 # The project's own task (the apps' tasks are in their tasks.py): see outbox.HAND_ON_TASK.

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import AgentFactory
+from tests.outbox_notifies import heard  # noqa: F401 - the outbox's NOTIFY channel, heard by a test
 from tests.prerequisites import ci_prerequisites_missing, missing, on_ci
 
 # A real SMTP server on loopback, for the tests of delivery.

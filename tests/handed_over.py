@@ -1,24 +1,29 @@
-"""What the server hands to Celery, caught in the test instead of published (for tests that do
-the worker's part themselves): the outbox rows by task, whether sent alone or in one batch."""
+"""What the server hands to Celery, caught in the test instead of handed over (for tests that do
+the worker's part themselves): the outbox rows by task, whichever way they would have gone (a
+NOTIFY, one message, or a batch), caught where the outbox chooses that way."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pytest
 
 from csm_teamviewer import outbox
 from sessions_app.services.emails import SEND_INVITATION_TASK
 
+_HAND_OVER_ALL = outbox.outbox_hand_over_all
+
 
 def catch_hand_overs(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
-    """Every row handed over from now on, by task name (nothing reaches a broker)."""
+    """Every row handed over from now on, by task name (nothing reaches a broker or a listener)."""
     caught: dict[str, list] = {}
 
-    def send_task(name: str, args: tuple, **options: object) -> None:
-        pairs = args[0] if name == outbox.HAND_ON_TASK else [(name, args[0])]
-        for task_name, row_id in pairs:
-            caught.setdefault(task_name, []).append(row_id)
+    def hand_over_all(batch: Sequence[outbox.HandOver]) -> bool:
+        for hand_over in batch:
+            caught.setdefault(hand_over.task_name, []).append(hand_over.row_id)
+        return True
 
-    monkeypatch.setattr(outbox.current_app, "send_task", send_task)
+    monkeypatch.setattr(outbox, "outbox_hand_over_all", hand_over_all)
     return caught
 
 
@@ -28,5 +33,5 @@ def catch_invitations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def let_hand_overs_through(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Undo ``catch_hand_overs`` for the rest of the test: rows reach the real broker again."""
-    monkeypatch.delattr(outbox.current_app, "send_task", raising=False)
+    """Undo ``catch_hand_overs`` for the rest of the test: rows are handed over for real again."""
+    monkeypatch.setattr(outbox, "outbox_hand_over_all", _HAND_OVER_ALL)

@@ -38,6 +38,8 @@ def worker(requires_postgres, redis_url, queue_name, celery_processes) -> Callab
         env = celery_env(
             **{
                 "CELERY_BROKER_URL": redis_url,
+                # Its outbox listener publishes what this process notifies to the test's queue.
+                "CELERY_TASK_DEFAULT_QUEUE": queue_name,
                 "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
                 "EMAIL_TIMEOUT": "5",
                 "DEFAULT_FROM_EMAIL": "service-desk@example.test",
@@ -122,8 +124,9 @@ def test_worker_retries_while_smtp_is_down_and_delivers_once_it_is_back(agent, p
 
 
 def test_invitation_queued_while_broker_is_down_arrives_after_it_returns(
-    agent, producer, redis_url, smtp, worker, caplog
+    agent, producer, redis_url, smtp, worker, caplog, settings
 ):
+    settings.OUTBOX_NOTIFY = False  # this process publishes itself, to a broker that is down
     port = free_port()
     inbox = smtp(port)
     proc = worker(smtp_port=port)
@@ -149,15 +152,17 @@ REDRIVE_BY_BEAT = "Sending due task redrive-invitation-emails"
 
 
 def test_beat_re_drives_an_invitation_the_broker_never_took(
-    agent, producer, redis_url, queue_name, smtp, worker, celery_processes
+    agent, producer, redis_url, queue_name, smtp, worker, celery_processes, settings
 ):
-    """A real ``celery beat`` on a one-second schedule, and nothing else to hand the row over."""
+    """A real ``celery beat`` on a one-second schedule, and nothing else to hand the row over
+    (no NOTIFY, no outbox listener whose start would re-drive it)."""
+    settings.OUTBOX_NOTIFY = False
     port = free_port()
     inbox = smtp(port)
     producer(f"redis://127.0.0.1:{free_port()}/0")  # the broker is down when the row is written
     email_row = queue_invitation(SessionFactory(agent=agent, **INVITED), language="ja")
     assert row(email_row.pk).status == "queued"
-    on_the_queue = {"CELERY_TASK_DEFAULT_QUEUE": queue_name, "EMAIL_REDRIVE_SECONDS": "1"}
+    on_the_queue = {"CELERY_TASK_DEFAULT_QUEUE": queue_name, "EMAIL_REDRIVE_SECONDS": "1", "OUTBOX_NOTIFY": "0"}
 
     proc = worker(smtp_port=port, **on_the_queue)
     schedule = celery_processes.log.parent / "celerybeat-schedule"

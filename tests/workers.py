@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 
 from csm_teamviewer.celery import app as celery_app
+from csm_teamviewer.outbox_listener import LISTEN_LOCK_KEY
 from tests.prerequisites import missing
 
 WAIT_SECONDS = 30
@@ -60,6 +61,20 @@ def database_url() -> str:
     if db["PASSWORD"]:
         credentials += ":" + quote(db["PASSWORD"], safe="")
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def outbox_listening() -> bool:
+    """Whether a worker's outbox listener holds its lock, and so hears what this process notifies
+    (it LISTENs one round trip after taking the lock). A bigint advisory lock shows in pg_locks as
+    its high and low 32 bits."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = %s AND objid = %s"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+            [LISTEN_LOCK_KEY >> 32, LISTEN_LOCK_KEY & 0xFFFFFFFF],
+        )
+        return cursor.fetchone()[0]
 
 
 def use_broker(url: str) -> None:

@@ -34,6 +34,11 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def request_id_carried(value: object) -> str:
+    """An id that travelled (in a NOTIFY's payload): itself when it is sane, otherwise none."""
+    return value if isinstance(value, str) and _SANE.fullmatch(value) else NO_ID
+
+
 def bind_request_id(request_id: str) -> Any:
     """Make ``request_id`` current; returns the token ``unbind_request_id`` takes."""
     return _current.set(request_id)

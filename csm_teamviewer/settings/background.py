@@ -13,6 +13,7 @@ from .teamviewer import (
     RECONCILE_INTERVAL_SECONDS,
     SESSION_SYNC_INTERVAL_SECONDS,
 )
+from .web import DATABASES
 
 # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER … from one URL.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -41,6 +42,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+# On PostgreSQL a request hands its outbox rows over with a NOTIFY (about a tenth of a broker
+# publish's CPU) and a listener in the worker publishes them; other databases have no NOTIFY.
+_ON_POSTGRESQL = DATABASES["default"]["ENGINE"].endswith((".postgresql", ".postgis"))
+OUTBOX_NOTIFY = env.bool("OUTBOX_NOTIFY", default=_ON_POSTGRESQL) and _ON_POSTGRESQL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -49,6 +54,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks go to this queue: deployments sharing one Redis each take their own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Periodic runs expire after one interval: a backlog (the worker was down) is not replayed.
+# The outbox listener also queues the "redrive-…" entries each time it starts listening.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "redrive-invitation-emails": {
         "task": "sessions_app.tasks.redrive_invitations",

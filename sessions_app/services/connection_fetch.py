@@ -30,7 +30,7 @@ from csm_teamviewer.errors import (
     TeamViewerRateLimited,
     TeamViewerRejected,
 )
-from csm_teamviewer.outbox import SKIPPED, SendResult
+from csm_teamviewer.outbox import SKIPPED, SendResult, outbox_redrive
 from tokens_app.teamviewer import ConnectionReport, teamviewer_for
 
 from ..models import Session
@@ -152,11 +152,4 @@ def connection_reports_redrive(*, limit: int = REDRIVE_BATCH) -> int:
     """Hand due, unclaimed report fetches to a worker again; the number handed over (one query)."""
     due = Session.objects.filter(connections_due_at__lte=timezone.now()).order_by("connections_due_at")
     ids = list(due.values_list("pk", flat=True)[:limit])
-    handed = 0
-    for session_id in ids:
-        if not connections_fetch_enqueue(session_id):
-            break  # the broker is down: the rest would fail the same way; the next run tries again
-        handed += 1
-    if ids:
-        logger.info("Re-drove %s of %s due connection report fetch(es).", handed, len(ids))
-    return handed
+    return outbox_redrive(ids, hand_over=connections_fetch_enqueue, what="due connection report fetch(es)")

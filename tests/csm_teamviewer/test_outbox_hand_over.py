@@ -1,4 +1,5 @@
-"""Handing several outbox rows over in one broker message, and on to their tasks in the worker."""
+"""Handing several outbox rows over in one broker message, and on to their tasks in the worker
+(the broker's way: OUTBOX_NOTIFY off; tests/csm_teamviewer/test_outbox_notify.py has the other)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from csm_teamviewer.outbox import HAND_ON_TASK, HandOver, outbox_hand_over_all, 
 
 
 @pytest.fixture
-def published(monkeypatch):
+def published(monkeypatch, settings):
+    settings.OUTBOX_NOTIFY = False
     sent: list[tuple[str, tuple]] = []
     monkeypatch.setattr(outbox.current_app, "send_task", lambda name, args, **options: sent.append((name, args)))
     return sent
@@ -41,7 +43,8 @@ def test_nothing_is_handed_over_before_the_commit(published, django_capture_on_c
     assert published == [("a.send", (1,))]
 
 
-def test_a_down_broker_leaves_the_rows_for_the_redrive(monkeypatch):
+def test_a_down_broker_leaves_the_rows_for_the_redrive(monkeypatch, settings):
+    settings.OUTBOX_NOTIFY = False
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
 

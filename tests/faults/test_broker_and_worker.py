@@ -137,6 +137,7 @@ def worker(redis_url, queue_name, celery_processes, producer) -> Callable[[int],
     def start(smtp_port: int) -> subprocess.Popen:
         env = celery_env(
             CELERY_BROKER_URL=redis_url,
+            CELERY_TASK_DEFAULT_QUEUE=queue_name,  # where its outbox listener publishes
             EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
             EMAIL_TIMEOUT="5",
             DEFAULT_FROM_EMAIL="service-desk@example.test",

@@ -108,7 +108,8 @@ def test_nothing_is_written_for_an_event_turned_off(settings, django_assert_num_
         assert journal_notes_add([None]) == []
 
 
-def test_handing_over_goes_to_the_send_task_by_name(monkeypatch, django_capture_on_commit_callbacks):
+def test_handing_over_goes_to_the_send_task_by_name(monkeypatch, settings, django_capture_on_commit_callbacks):
+    settings.OUTBOX_NOTIFY = False
     sent = []
     monkeypatch.setattr(
         "csm_teamviewer.outbox.current_app.send_task", lambda name, args, retry_policy: sent.append((name, args))

@@ -25,7 +25,7 @@ from sessions_app.models import InvitationEmail
 from sessions_app.services.api_keys import api_key_create
 from tests.faults.sandbox import agent_with_token
 from tests.net import free_port
-from tests.workers import celery_env, stop, wait_for
+from tests.workers import celery_env, outbox_listening, stop, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
@@ -75,6 +75,9 @@ def stack(requires_postgres, redis_url, queue_name, celery_processes, tmp_path) 
         return statuses[-1] == 200
 
     wait_for(healthy, what="gunicorn", log=log, proc=web)
+    # What a request notifies before the worker listens goes out by the listener's re-drive, which
+    # knows no request id.
+    wait_for(outbox_listening, what="the worker's outbox listener", log=celery_processes.log, proc=worker)
     try:
         yield {"base": base, "web": web, "worker": worker, "log": log, "health_answers": statuses,
                "folder": tmp_path / "metrics"}  # fmt: skip

@@ -37,8 +37,10 @@ def test_task_sends_without_retry_when_smtp_accepts(agent):
 
 
 @pytest.fixture
-def broker_down(monkeypatch):
-    """The test process's producer pointed at a closed port; the real broker restored after."""
+def broker_down(monkeypatch, settings):
+    """The test process's producer pointed at a closed port, and requests publish to it
+    themselves (no NOTIFY); the real broker restored after."""
+    settings.OUTBOX_NOTIFY = False
     for name in ("CELERY_BROKER_URL", "CELERY_BROKER_WRITE_URL"):
         monkeypatch.delenv(name, raising=False)
     original = celery_app.conf.broker_url
