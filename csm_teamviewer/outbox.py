@@ -115,6 +115,22 @@ def _notify_on() -> bool:
     return settings.OUTBOX_NOTIFY and not _publishing_directly.get() and connection.vendor == "postgresql"
 
 
+def outbox_notify_in_statement() -> bool:
+    """Whether a statement that writes outbox rows hands them over itself (``outbox_notify_sql``):
+    the NOTIFY goes out when that statement's transaction commits, as ``on_commit`` would send it,
+    without a round trip of its own."""
+    return _notify_on()
+
+
+def outbox_notify_sql(rows: Sequence[tuple[str, str]]) -> tuple[str, list[Any]]:
+    """``pg_notify(...)`` for a SELECT list, and its parameters: the payload of
+    ``outbox_notify_payloads`` for ``rows`` (task name, the SQL of the row's id in that statement,
+    as ``row1.id``). For the few rows of one request: far under the payload limit."""
+    pairs = ", ".join(f"json_build_array(%s::text, {id_sql})" for _task_name, id_sql in rows)
+    sql = f"pg_notify(%s, json_build_object('request_id', %s::text, 'rows', json_build_array({pairs}))::text)"
+    return sql, [NOTIFY_CHANNEL, current_request_id(), *(task_name for task_name, _id_sql in rows)]
+
+
 def _notified(batch: Sequence[HandOver]) -> bool:
     pairs = [[hand_over.task_name, hand_over.row_id] for hand_over in batch]
     try:

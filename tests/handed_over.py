@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from django.conf import settings
 
 from csm_teamviewer import outbox
 from sessions_app.services.emails import SEND_INVITATION_TASK
 
 _HAND_OVER_ALL = outbox.outbox_hand_over_all
+_NOTIFY = settings.OUTBOX_NOTIFY
 
 
 def catch_hand_overs(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
@@ -24,6 +26,8 @@ def catch_hand_overs(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
         return True
 
     monkeypatch.setattr(outbox, "outbox_hand_over_all", hand_over_all)
+    # A create's own statement would NOTIFY its rows: without NOTIFY they come here instead.
+    monkeypatch.setattr(settings, "OUTBOX_NOTIFY", False)
     return caught
 
 
@@ -35,3 +39,4 @@ def catch_invitations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def let_hand_overs_through(monkeypatch: pytest.MonkeyPatch) -> None:
     """Undo ``catch_hand_overs`` for the rest of the test: rows are handed over for real again."""
     monkeypatch.setattr(outbox, "outbox_hand_over_all", _HAND_OVER_ALL)
+    monkeypatch.setattr(settings, "OUTBOX_NOTIFY", _NOTIFY)

@@ -4,32 +4,37 @@ row, its note for the incident's CSM journal.
 The writes land together or not at all. On PostgreSQL they are one statement (the UPDATE and the
 INSERTs as data-modifying CTEs, the INSERTs only when the UPDATE won): through the ORM they take
 six round trips (BEGIN, UPDATE, three INSERTs, COMMIT), the costliest step of a create after
-TeamViewer's answer. Elsewhere (SQLite) they run through the ORM in one transaction.
+TeamViewer's answer. The same statement NOTIFYs the worker's listener of the invitation and the
+note (``OUTBOX_NOTIFY``), instead of a hand-over of their own after it. Elsewhere (SQLite) they
+run through the ORM in one transaction.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_event, audit_record
 from csm_teamviewer.observability.metrics import sessions_created
-from csm_teamviewer.outbox import outbox_hand_over_on_commit
+from csm_teamviewer.outbox import outbox_hand_over_on_commit, outbox_notify_in_statement, outbox_notify_sql
 from csm_teamviewer.row_sql import alone, assignments, insert_select, mark_written, table
-from journal_app.services import journal_hand_over
+from journal_app.services import SEND_NOTE_TASK, journal_hand_over
 
 from ..lifecycle import TRANSITIONS, session_mark_open, session_open_changes
 from ..models import Session
-from .emails import invitation_hand_over, invitation_outbox_row, invitation_queue
+from .emails import SEND_INVITATION_TASK, invitation_hand_over, invitation_outbox_row, invitation_queue
 from .journal import journal_created, journal_created_row
 
 if TYPE_CHECKING:
     from tokens_app.teamviewer import RemoteSession
+
+logger = logging.getLogger(__name__)
 
 QUEUED = {"email_status": Session.EmailStatus.QUEUED}
 
@@ -51,17 +56,32 @@ def session_record_open(
     email = invitation_outbox_row(session=session, requested_by=agent, language=language) if invite else None
     changes = {**session_open_changes(session, remote=remote), **(QUEUED if invite else {})}
     note = journal_created_row(session, agent=agent, code=remote.code, valid_until=changes["valid_until"])
-    rows = [row for row in (audit, email, note) if row is not None]
-    with alone():
-        if not _record_in_one_statement(session, changes=changes, rows=rows):
-            return False
+    rows: list[models.Model] = [audit]
+    handed: list[tuple[str, int]] = []  # (task name, index in rows) of the outbox rows
+    for task_name, row in ((SEND_INVITATION_TASK, email), (SEND_NOTE_TASK, note)):
+        if row is not None:
+            handed.append((task_name, len(rows)))
+            rows.append(row)
+    # On PostgreSQL the statement also hands them over (a NOTIFY sent when it commits).
+    notified = bool(handed) and outbox_notify_in_statement()
+    try:
+        recorded = _record_in_one_statement(session, changes=changes, rows=rows, notify=handed if notified else [])
+    except DatabaseError:
+        if not notified:
+            raise
+        # Nothing was written: record again without the NOTIFY, and hand the rows to the broker.
+        logger.warning("The create's NOTIFY failed; its outbox rows go to the broker instead.", exc_info=True)
+        notified = False
+        recorded = _record_in_one_statement(session, changes=changes, rows=rows, notify=[])
+    if not recorded:
+        return False
     sessions_created.labels(via).inc()
-    # The invitation and the note in one message to the broker: a publish is a create's
-    # costliest step after TeamViewer's answer.
-    outbox_hand_over_on_commit(
-        invitation_hand_over(email.pk) if email is not None else None,
-        journal_hand_over(note.pk) if note is not None else None,
-    )
+    if not notified:
+        # Once committed, in one message to the broker.
+        outbox_hand_over_on_commit(
+            invitation_hand_over(email.pk) if email is not None else None,
+            journal_hand_over(note.pk) if note is not None else None,
+        )
     return True
 
 
@@ -77,9 +97,12 @@ def _record_by_orm(
     return True
 
 
-def _record_in_one_statement(session: Session, *, changes: dict[str, Any], rows: Sequence[models.Model]) -> bool:
+def _record_in_one_statement(
+    session: Session, *, changes: dict[str, Any], rows: Sequence[models.Model], notify: Sequence[tuple[str, int]]
+) -> bool:
     """UPDATE the reservation to open with ``changes`` and INSERT ``rows`` (each gets its id) when
-    it moved; False when it did not move (nothing is written then)."""
+    it moved, and NOTIFY the outbox's listener of ``notify`` (task name, index in ``rows``); False
+    when it did not move (nothing is written or notified then)."""
     changes = {"state": Session.State.OPEN, "updated_at": timezone.now(), **changes}
     sets, params = assignments(Session, changes)
     allowed = TRANSITIONS[Session.State.OPEN]
@@ -93,16 +116,21 @@ def _record_in_one_statement(session: Session, *, changes: dict[str, Any], rows:
         sql.append(f", row{number} AS ({insert} RETURNING id)")
         params += values
     names = [f"row{number}" for number in range(len(rows))]
+    selected = [f"{name}.id" for name in names]
+    if notify:
+        notify_sql, notify_params = outbox_notify_sql([(task_name, f"row{index}.id") for task_name, index in notify])
+        selected.append(notify_sql)
+        params += notify_params
     # Each CTE holds one row, or none when the UPDATE did not move: so does their product.
-    sql.append(f" SELECT {', '.join(f'{name}.id' for name in names)} FROM {', '.join(names)}")  # noqa: S608 - CTE names
-    with connection.cursor() as cursor:
+    sql.append(f" SELECT {', '.join(selected)} FROM {', '.join(names)}")  # noqa: S608 - CTE names
+    with alone(), connection.cursor() as cursor:
         cursor.execute("".join(sql), params)
         found = cursor.fetchone()
     if found is None:
         return False
     for name, value in changes.items():
         setattr(session, name, value)
-    for row, pk in zip(rows, found, strict=True):
+    for row, pk in zip(rows, found[: len(rows)], strict=True):
         row.pk = pk
         mark_written(row)
     return True

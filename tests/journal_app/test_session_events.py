@@ -62,8 +62,8 @@ def test_the_created_note_costs_the_create_no_statement_of_its_own(requires_post
         response = api.post(f"{API}/sessions/", {"incident_id": "INC-5", "send_email": False}, format="json")
 
     statements = [query["sql"] for query in queries if "SAVEPOINT" not in query["sql"]]
-    # The key with its agent, the reservation, the agent's token, the fill with its rows: as before.
-    assert len(statements) == 4
+    # The key with its agent and token, the reservation, the fill with its rows: as before.
+    assert len(statements) == 3
     assert statements[-1].startswith("WITH opened AS") and '"journal_app_journalnote"' in statements[-1]
     assert response.json()["csm_journal"] == "pending" and JournalNote.objects.count() == 1
 

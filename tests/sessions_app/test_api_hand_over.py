@@ -5,6 +5,8 @@ fails; and the request succeeds with the rows left queued when neither takes the
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError as BrokerError
 
 from csm_teamviewer import outbox
@@ -41,6 +43,15 @@ def test_a_create_notifies_its_rows_once_committed_and_publishes_nothing(api, tv
 
     assert heard.pairs(count=1) == [[SEND_INVITATION_TASK, email.pk], [SEND_NOTE_TASK, note.pk]]
     assert published == []
+
+
+def test_a_creates_notify_rides_in_its_record_statement(api, tv, tv_token, heard, published):
+    with CaptureQueriesContext(connection) as queries:
+        email, note = _create(api, tv)
+
+    notifying = [query["sql"] for query in queries if "pg_notify" in query["sql"]]
+    assert len(notifying) == 1 and notifying[0].startswith("WITH opened AS")
+    assert heard.pairs(count=1) == [[SEND_INVITATION_TASK, email.pk], [SEND_NOTE_TASK, note.pk]]
 
 
 def test_a_resend_notifies_its_invitation(api, open_session, heard, published):
