@@ -37,6 +37,9 @@ RECONNECT_FIRST_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 30.0
 # Beat's schedule entries named so re-drive an outbox (settings/background.py).
 REDRIVE_PREFIX = "redrive-"
+# How many rows of each outbox the re-drive at the start hands over: beat's runs take a batch a
+# minute, too slow for what a worker restart leaves behind (every row made while none listened).
+CATCH_UP_LIMIT = 10_000
 # How much of a malformed payload a log line shows.
 SHOWN_PAYLOAD = 100
 
@@ -156,12 +159,13 @@ def _is_pair(pair: Any) -> bool:
 
 
 def outbox_redrive_now() -> None:
-    """Queue beat's outbox re-drives at once: they hand over the rows notified while nobody listened."""
+    """Queue beat's outbox re-drives at once, for up to ``CATCH_UP_LIMIT`` rows each: they hand over
+    the rows notified while nobody listened."""
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         if not name.startswith(REDRIVE_PREFIX):
             continue
         try:
-            current_app.send_task(entry["task"], retry_policy=PUBLISH_RETRY_POLICY)
+            current_app.send_task(entry["task"], kwargs={"limit": CATCH_UP_LIMIT}, retry_policy=PUBLISH_RETRY_POLICY)
         except (BrokerError, OSError) as exc:
             logger.warning("Broker unreachable; beat runs %s later (%s).", name, type(exc).__name__)
             return

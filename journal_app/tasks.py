@@ -22,5 +22,5 @@ def send_journal_note(self, note_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def redrive_journal_notes() -> int:
-    return journal_notes_redrive(limit=REDRIVE_BATCH)
+def redrive_journal_notes(limit: int = REDRIVE_BATCH) -> int:
+    return journal_notes_redrive(limit=limit)

@@ -16,6 +16,7 @@ from django.conf import settings
 from csm_teamviewer.outbox import SEND_TASK_OPTIONS, outbox_task_outcome
 
 from .services.cleanup import sessions_cleanup
+from .services.connection_fetch import REDRIVE_BATCH as CONNECTION_REDRIVE_BATCH
 from .services.connection_fetch import connection_reports_fetch, connection_reports_redrive
 from .services.emails import REDRIVE_BATCH, SEND_INVITATION_TASK, invitation_send, invitations_redrive
 from .services.reconcile import RECONCILE_BATCH, sessions_reconcile_all
@@ -31,8 +32,8 @@ def send_invitation(self, email_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def redrive_invitations() -> int:
-    return invitations_redrive(limit=REDRIVE_BATCH)
+def redrive_invitations(limit: int = REDRIVE_BATCH) -> int:
+    return invitations_redrive(limit=limit)
 
 
 # The session row counts the fetches and ends them (CONNECTION_REPORT_MAX_ATTEMPTS).
@@ -43,8 +44,8 @@ def fetch_connection_reports(self, session_id: str) -> str:
 
 
 @shared_task(acks_late=True)
-def redrive_connection_reports() -> int:
-    return connection_reports_redrive()
+def redrive_connection_reports(limit: int = CONNECTION_REDRIVE_BATCH) -> int:
+    return connection_reports_redrive(limit=limit)
 
 
 @shared_task(acks_late=True)

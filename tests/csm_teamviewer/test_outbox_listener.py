@@ -20,6 +20,7 @@ from csm_teamviewer import outbox, outbox_listener
 from csm_teamviewer.observability.request_ids import current_request_id
 from csm_teamviewer.outbox import NOTIFY_CHANNEL
 from csm_teamviewer.outbox_listener import (
+    CATCH_UP_LIMIT,
     LISTEN_LOCK_KEY,
     OutboxListener,
     OutboxListenerStep,
@@ -96,10 +97,16 @@ def test_a_notified_batch_is_published_to_its_tasks(listeners, published, notify
     assert _rows(published) == [(SEND, (7,)), (NOTE, (8,))]
 
 
-def test_starting_to_listen_queues_the_outbox_redrives(listeners, published):
+def test_starting_to_listen_queues_the_outbox_redrives_for_the_whole_backlog(listeners, monkeypatch):
+    queued: list[tuple[str, dict]] = []
+    monkeypatch.setattr(
+        outbox.current_app, "send_task", lambda name, args=(), kwargs=None, **options: queued.append((name, kwargs))
+    )
     wait_until(listeners().listening.is_set, what="the listener to listen")
-    wait_until(lambda: len(published) >= len(REDRIVES), what="the re-drives queued")
-    assert {name for name, _args in published} == REDRIVES
+    wait_until(lambda: len(queued) >= len(REDRIVES), what="the re-drives queued")
+    assert {name for name, _kwargs in queued} == REDRIVES
+    # Far more than beat's batch: a restart's backlog goes out now, not a batch a minute.
+    assert {kwargs["limit"] for _name, kwargs in queued} == {CATCH_UP_LIMIT}
 
 
 @pytest.mark.parametrize(
