@@ -106,20 +106,16 @@ def outbox_hand_over_all(batch: Sequence[HandOver]) -> bool:
     """Hand the rows over: every hand-over comes here, and here its way is chosen. By NOTIFY
     when ``OUTBOX_NOTIFY`` is on (the broker if that fails), else in one broker message; False
     (every row stays for the re-drive) when neither took them."""
-    if _notify_on() and _notified(batch):
+    if outbox_notify_on() and _notified(batch):
         return True
     return _published(batch)
 
 
-def _notify_on() -> bool:
+def outbox_notify_on() -> bool:
+    """Whether hand-overs go by NOTIFY here. A statement that writes outbox rows may then carry
+    the NOTIFY itself (``outbox_notify_sql``): it goes out when that statement's transaction
+    commits, as ``on_commit`` would send it, without a round trip of its own."""
     return settings.OUTBOX_NOTIFY and not _publishing_directly.get() and connection.vendor == "postgresql"
-
-
-def outbox_notify_in_statement() -> bool:
-    """Whether a statement that writes outbox rows hands them over itself (``outbox_notify_sql``):
-    the NOTIFY goes out when that statement's transaction commits, as ``on_commit`` would send it,
-    without a round trip of its own."""
-    return _notify_on()
 
 
 def outbox_notify_sql(rows: Sequence[tuple[str, str]]) -> tuple[str, list[Any]]:

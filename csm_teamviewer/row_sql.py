@@ -111,6 +111,11 @@ def row_instance(model: type[M], values: Sequence[Any]) -> M:
     return model.from_db(DEFAULT_DB_ALIAS, attnames, converted)
 
 
+def joined_instance(model: type[M], values: Sequence[Any]) -> M | None:
+    """``row_instance``, or None when a LEFT JOIN found no row (its columns, the key first, NULL)."""
+    return None if values[0] is None else row_instance(model, values)
+
+
 # Per connection: a backend's converters are methods of that connection's operations.
 @functools.lru_cache(maxsize=64)
 def _converters(model: type[models.Model], wrapper: BaseDatabaseWrapper) -> tuple[list[str], list[tuple]]:

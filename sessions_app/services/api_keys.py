@@ -16,7 +16,7 @@ from django.utils import timezone
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.authentication import username_column
-from csm_teamviewer.row_sql import row_instance, select_columns
+from csm_teamviewer.row_sql import joined_instance, select_columns
 from tokens_app.models import TeamViewerToken
 from tokens_app.teamviewer.tokens import token_columns, token_prefetched
 
@@ -70,12 +70,11 @@ def api_key_with_agent(*, key: str, login: str | None) -> tuple[ApiKey, User | N
     api_key = ApiKey.from_db(connection.alias, ["id", "name", "prefix", "digest"], row[:4])
     if row[4]:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
-    user_columns = len(get_user_model()._meta.concrete_fields)
-    user_values, token_values = row[5 : 5 + user_columns], row[5 + user_columns :]
-    if user_values[0] is None:
-        return api_key, None
-    agent = row_instance(get_user_model(), user_values)
-    token_prefetched(agent, token_values)
+    user_model = get_user_model()
+    user_columns = len(user_model._meta.concrete_fields)
+    agent = joined_instance(user_model, row[5 : 5 + user_columns])
+    if agent is not None:
+        token_prefetched(agent, row[5 + user_columns :])
     return api_key, agent
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_event, audit_record
 from csm_teamviewer.observability.metrics import sessions_created
-from csm_teamviewer.outbox import outbox_hand_over_on_commit, outbox_notify_in_statement, outbox_notify_sql
+from csm_teamviewer.outbox import outbox_hand_over_on_commit, outbox_notify_on, outbox_notify_sql
 from csm_teamviewer.row_sql import alone, assignments, insert_select, mark_written, table
 from journal_app.services import SEND_NOTE_TASK, journal_hand_over
 
@@ -63,7 +63,7 @@ def session_record_open(
             handed.append((task_name, len(rows)))
             rows.append(row)
     # On PostgreSQL the statement also hands them over (a NOTIFY sent when it commits).
-    notified = bool(handed) and outbox_notify_in_statement()
+    notified = bool(handed) and outbox_notify_on()
     try:
         recorded = _record_in_one_statement(session, changes=changes, rows=rows, notify=handed if notified else [])
     except DatabaseError:

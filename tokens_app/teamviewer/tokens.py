@@ -25,7 +25,7 @@ from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired, TeamViewerUnavailable
 from csm_teamviewer.observability.metrics import token_refresh_failures, token_refreshes
-from csm_teamviewer.row_sql import row_instance, select_columns
+from csm_teamviewer.row_sql import joined_instance, row_instance, select_columns, table
 
 from ..models import TeamViewerToken
 from .app import teamviewer_app
@@ -99,7 +99,7 @@ def token_columns(table_alias: str) -> str:
 def token_prefetched(agent: User, values: Sequence[Any]) -> None:
     """Keep the token read with ``token_columns`` (all NULL: the agent has none) on the agent for
     its next TeamViewer call."""
-    agent.__dict__[_PREFETCHED] = None if values[0] is None else row_instance(TeamViewerToken, values)
+    agent.__dict__[_PREFETCHED] = joined_instance(TeamViewerToken, values)
 
 
 # Not Django's cache of the one-to-one, which keeps whatever token object was last attached
@@ -116,8 +116,7 @@ def _token_of(agent: User) -> TeamViewerToken | None:
         return cast(TeamViewerToken | None, prefetched)
     # A written-out statement costs less CPU than compiling the ORM's query (the fields are
     # still converted, and decrypted, by the model's).
-    table = connection.ops.quote_name(TeamViewerToken._meta.db_table)
-    sql = f"SELECT {select_columns(TeamViewerToken, 't')} FROM {table} t WHERE t.agent_id = %s"  # noqa: S608 - the value is a parameter
+    sql = f"SELECT {select_columns(TeamViewerToken, 't')} FROM {table(TeamViewerToken)} t WHERE t.agent_id = %s"  # noqa: S608 - the value is a parameter
     with connection.cursor() as cursor:
         cursor.execute(sql, [agent.pk])
         row = cursor.fetchone()
