@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, models
+from django.db import IntegrityError, connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from csm_teamviewer.leases import lease_free
-from csm_teamviewer.row_sql import alone, insert_select, mark_written, table
+from csm_teamviewer.row_sql import alone, fetch_one, insert_select, mark_written, table
 
 from .task_queue import connections_fetch_on_commit
 
@@ -124,9 +124,7 @@ class SessionQuerySet(models.QuerySet):
     def pair_is_unsettled(self, *, agent_id: int, incident_id: str, now: datetime) -> bool:
         """Whether ``unsettled(now)`` holds a row of this (agent, incident) pair."""
         sql, params = pair_unsettled_sql(self.model, agent_id=agent_id, incident_id=incident_id, now=now)
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone() is not None
+        return fetch_one(sql, params, using=self.db) is not None
 
     def finished_before(self, cutoff: datetime) -> SessionQuerySet:
         """Closed or expired before ``cutoff``, and uncertain creates last touched before it."""
@@ -227,10 +225,8 @@ def _insert_reservation(session: Session, *, unsettled: tuple[str, list[Any]] | 
     # One statement: the check, the insert, and the constraint's refusal as no row.
     condition, params = unsettled or ("", [])
     insert, values = insert_select(session, f"WHERE NOT EXISTS ({condition})" if condition else "")
-    with connection.cursor() as cursor:
-        cursor.execute(f"{insert} ON CONFLICT DO NOTHING RETURNING id", values + params)
-        if cursor.fetchone() is None:
-            return False
+    if fetch_one(f"{insert} ON CONFLICT DO NOTHING RETURNING id", values + params) is None:
+        return False
     mark_written(session)
     return True
 

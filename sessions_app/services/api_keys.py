@@ -16,7 +16,7 @@ from django.utils import timezone
 from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.authentication import username_column
-from csm_teamviewer.row_sql import joined_instance, select_columns
+from csm_teamviewer.row_sql import fetch_one, joined_instance, select_columns
 from tokens_app.models import TeamViewerToken
 from tokens_app.teamviewer.tokens import token_columns, token_prefetched
 
@@ -99,9 +99,7 @@ def _key_and_user(digest: str, login: str | None) -> tuple[Any, ...] | None:
     )
     # Writing last_used_at on every call would make each one a write: once a minute is enough.
     touch_before = connection.ops.adapt_datetimefield_value(timezone.now() - LAST_USED_RESOLUTION)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [touch_before, login, digest])
-        return cursor.fetchone()
+    return fetch_one(sql, [touch_before, login, digest])
 
 
 def api_key_revoke(*, api_key: ApiKey, actor: User | None = None, via: str = "admin") -> None:

@@ -23,16 +23,19 @@ from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_event, audit_record
 from csm_teamviewer.observability.metrics import sessions_created
 from csm_teamviewer.outbox import outbox_hand_over_on_commit, outbox_notify_on, outbox_notify_sql
-from csm_teamviewer.row_sql import alone, assignments, insert_select, mark_written, table
+from csm_teamviewer.row_sql import alone, assignments, fetch_one, insert_select, mark_written, table
 from journal_app.services import SEND_NOTE_TASK, journal_hand_over
 
 from ..lifecycle import TRANSITIONS, session_mark_open, session_open_changes
 from ..models import Session
-from .emails import SEND_INVITATION_TASK, invitation_hand_over, invitation_outbox_row, invitation_queue
-from .journal import journal_created, journal_created_row
+from .emails import SEND_INVITATION_TASK, invitation_hand_over, invitation_outbox_row
+from .journal import journal_created_row
 
 if TYPE_CHECKING:
+    from journal_app.models import JournalNote
     from tokens_app.teamviewer import RemoteSession
+
+    from ..models import InvitationEmail
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +80,16 @@ def session_record_open(
         return False
     sessions_created.labels(via).inc()
     if not notified:
-        # Once committed, in one message to the broker.
-        outbox_hand_over_on_commit(
-            invitation_hand_over(email.pk) if email is not None else None,
-            journal_hand_over(note.pk) if note is not None else None,
-        )
+        _hand_over_on_commit(email, note)
     return True
+
+
+def _hand_over_on_commit(email: InvitationEmail | None, note: JournalNote | None) -> None:
+    # Once committed, in one message to the broker.
+    outbox_hand_over_on_commit(
+        invitation_hand_over(email.pk) if email is not None else None,
+        journal_hand_over(note.pk) if note is not None else None,
+    )
 
 
 def _record_by_orm(
@@ -90,9 +97,12 @@ def _record_by_orm(
 ) -> bool:
     if not session_mark_open(session, remote=remote, **(QUEUED if invite else {})):
         return False
-    if invite:
-        invitation_queue(session=session, requested_by=agent, language=language, marked=True)
-    journal_created(session, agent=agent)
+    email = invitation_outbox_row(session=session, requested_by=agent, language=language) if invite else None
+    note = journal_created_row(session, agent=agent, code=session.code, valid_until=session.valid_until)
+    for row in (email, note):
+        if row is not None:
+            row.save(force_insert=True)
+    _hand_over_on_commit(email, note)
     audit_record(action=AuditEvent.Action.CREATE, actor=agent, session=session, outcome="ok", via=via)
     return True
 
@@ -123,9 +133,8 @@ def _record_in_one_statement(
         params += notify_params
     # Each CTE holds one row, or none when the UPDATE did not move: so does their product.
     sql.append(f" SELECT {', '.join(selected)} FROM {', '.join(names)}")  # noqa: S608 - CTE names
-    with alone(), connection.cursor() as cursor:
-        cursor.execute("".join(sql), params)
-        found = cursor.fetchone()
+    with alone():
+        found = fetch_one("".join(sql), params)
     if found is None:
         return False
     for name, value in changes.items():

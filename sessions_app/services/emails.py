@@ -59,17 +59,15 @@ def invitation_queue(
     requested_by: User | None,
     to: str | None = None,
     language: str | None = None,
-    marked: bool = False,
 ) -> InvitationEmail:
     """Write the invitation to the outbox and hand it to a worker once the transaction commits.
 
     Call inside the transaction that creates or changes the session, so that both land or
-    neither does. ``marked``: that transaction already set the session's email status to queued.
+    neither does.
     """
     email = invitation_outbox_row(session=session, requested_by=requested_by, to=to, language=language)
     email.save(force_insert=True)
-    if not marked:
-        Session.objects.filter(pk=session.pk).update(email_status=Session.EmailStatus.QUEUED)
+    Session.objects.filter(pk=session.pk).update(email_status=Session.EmailStatus.QUEUED)
     session.email_status = Session.EmailStatus.QUEUED
     invitation_enqueue_on_commit(email.pk)
     return email

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -41,3 +42,22 @@ def test_nulls_booleans_and_uuids_read_as_the_orm_reads_them():
     read = _read(Session, stored.pk)
     assert _fields(read) == _fields(Session.objects.get(pk=stored.pk))
     assert read.closed_at is None
+
+
+@pytest.mark.postgres
+def test_fetch_one_passes_choices_uuids_times_and_small_integers_as_plain_literals(requires_postgres, db):
+    from django.test.utils import CaptureQueriesContext
+    from psycopg.types.numeric import Int2
+
+    from csm_teamviewer.row_sql import fetch_one
+
+    at = timezone.now() - timedelta(days=3)
+    session_id = uuid.uuid4()
+    sql = "SELECT %s::varchar, %s::uuid, %s::timestamp with time zone, %s::smallint, %s, %s"
+    with CaptureQueriesContext(connection) as statements:
+        row = fetch_one(sql, [Session.State.OPEN, session_id, at, Int2(7), True, None])
+    assert row == ("open", session_id, at, 7, True, None)
+    # As psycopg writes a plain string: no cast of its own beside the statement's.
+    [statement] = statements.captured_queries
+    assert f"'{session_id}'::uuid" in statement["sql"]
+    assert "::uuid::uuid" not in statement["sql"] and "'7'" not in statement["sql"]

@@ -95,15 +95,16 @@ def test_the_upgrade_keeps_the_audits_unsettled_creates_as_uncertain_rows(agent,
     executor = MigrationExecutor(connection)
     before = [("sessions_app", "0005_audit_actor_incident_index")]
     after = [("sessions_app", "0006_session_uncertain_state")]
-    now = timezone.now()
     try:
         executor.migrate(before)
         Event = executor.loader.project_state(before).apps.get_model("sessions_app", "AuditEvent")
         for actor, incident, outcome in [(agent, "INC-1", "teamviewer_unavailable"), (agent, "INC-2", "ok")]:
             Event.objects.create(actor_id=actor.pk, action="create", incident_id=incident, outcome=outcome)
-        # Settled already: a reconciliation ran after it.
+        # Settled already: a reconciliation ran after it (its time taken after the create's own,
+        # which the model sets: migrating back can take longer than any fixed margin).
         Event.objects.create(actor_id=other_agent.pk, action="create", incident_id="INC-3", outcome="stale_reservation")
-        Event.objects.create(actor_id=other_agent.pk, action="sync", via="reconcile", at=now + timedelta(seconds=1))
+        reconciled_at = timezone.now() + timedelta(seconds=1)
+        Event.objects.create(actor_id=other_agent.pk, action="sync", via="reconcile", at=reconciled_at)
         MigrationExecutor(connection).migrate(after)
     finally:
         MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
@@ -134,3 +135,4 @@ def test_the_pairs_quick_check_agrees_with_unsettled(agent, other_agent, state, 
 
     assert quick == Session.objects.filter(agent=agent, incident_id="INC-1").unsettled(now).exists()
     assert not Session.objects.pair_is_unsettled(agent_id=agent.pk, incident_id="INC-2", now=now)
+

@@ -16,7 +16,6 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +24,7 @@ from csm_teamviewer.audit.models import AuditEvent
 from csm_teamviewer.audit.services import audit_record
 from csm_teamviewer.errors import ServiceError, TeamViewerLoginRequired, TeamViewerUnavailable
 from csm_teamviewer.observability.metrics import token_refresh_failures, token_refreshes
-from csm_teamviewer.row_sql import joined_instance, row_instance, select_columns, table
+from csm_teamviewer.row_sql import fetch_one, joined_instance, row_instance, select_columns, table
 
 from ..models import TeamViewerToken
 from .app import teamviewer_app
@@ -117,9 +116,7 @@ def _token_of(agent: User) -> TeamViewerToken | None:
     # A written-out statement costs less CPU than compiling the ORM's query (the fields are
     # still converted, and decrypted, by the model's).
     sql = f"SELECT {select_columns(TeamViewerToken, 't')} FROM {table(TeamViewerToken)} t WHERE t.agent_id = %s"  # noqa: S608 - the value is a parameter
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [agent.pk])
-        row = cursor.fetchone()
+    row = fetch_one(sql, [agent.pk])
     return None if row is None else row_instance(TeamViewerToken, row)
 
 
