@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sessions_app.lifecycle import (
+    reservation_insert,
     reservation_mark_stale,
     session_mark_active,
     session_mark_closed,
@@ -136,3 +138,34 @@ def test_the_pairs_quick_check_agrees_with_unsettled(agent, other_agent, state, 
     assert quick == Session.objects.filter(agent=agent, incident_id="INC-1").unsettled(now).exists()
     assert not Session.objects.pair_is_unsettled(agent_id=agent.pk, incident_id="INC-2", now=now)
 
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_reservation_in_autocommit_does_not_wait_for_the_disk_and_only_its_own_commit(
+    requires_postgres, transactional_db, agent
+):
+    reservation = SessionFactory.build(agent=agent, incident_id="INC-1", state=Session.State.CREATING, code="")
+    with CaptureQueriesContext(connection) as statements:
+        assert reservation_insert(reservation) is True
+    [insert] = statements.captured_queries
+    assert "set_config('synchronous_commit', 'off', true)" in insert["sql"]
+    assert Session.objects.get(pk=reservation.pk).state == Session.State.CREATING
+    # Local to the statement's own transaction: the connection's next commits wait again.
+    assert _synchronous_commit() == "on"
+
+
+@pytest.mark.postgres
+def test_a_reservation_inside_a_callers_transaction_leaves_its_commit_as_it_was(
+    requires_postgres, transactional_db, agent
+):
+    reservation = SessionFactory.build(agent=agent, incident_id="INC-1", state=Session.State.CREATING, code="")
+    with transaction.atomic(), CaptureQueriesContext(connection) as statements:
+        assert reservation_insert(reservation) is True
+        assert _synchronous_commit() == "on"
+    [insert] = [statement["sql"] for statement in statements.captured_queries if statement["sql"].startswith("INSERT")]
+    assert "synchronous_commit" not in insert
